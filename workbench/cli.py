@@ -1,0 +1,128 @@
+"""The ``workbench`` command (spec cli.md).
+
+Every failure a user can act on ends as one line ``Error: …`` on stderr and a non-zero
+exit (2 bad arguments, 3 a refused file, 1 anything else); ``WORKBENCH_DEBUG=1`` shows
+the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from workbench.errors import UsageError, WorkbenchError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(2, f"Error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="workbench", description="基金监督工作台 Fund Supervision Workbench")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("synth", help="write synthetic monthly deliveries (with ground truth)")
+    s.add_argument("--out", required=True, help="landing folder to write <P>/ into")
+    s.add_argument("--period", required=True, help="last period, YYYYMM")
+    s.add_argument("--months", type=int, default=1, help="consecutive periods ending at --period")
+    s.add_argument("--persons", type=int, help="insured persons (default: parameters/synth.yaml)")
+    s.add_argument("--seed", type=int, help="random seed (default: parameters/synth.yaml)")
+
+    i = sub.add_parser("intake", help="fetch, verify, clean and load a monthly delivery")
+    i.add_argument("--landing", required=True, help="folder or ftp://user:pass@host[:port]/path")
+    i.add_argument("--period", required=True, help="delivery period, YYYYMM")
+    i.add_argument("--report", type=Path, help="write the intake report as JSON")
+    i.add_argument("--source", action="append", help="only this source's tables (repeatable)")
+    i.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    r = sub.add_parser("rejects", help="rejected rows")
+    rsub = r.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    re_ = rsub.add_parser("export", help="export the rejected rows of a period as CSV")
+    re_.add_argument("--period", required=True)
+    re_.add_argument("--out", required=True, type=Path)
+
+    rep = sub.add_parser("report", help="run the per-source intake notebooks into HTML reports")
+    rep.add_argument("--landing", required=True)
+    rep.add_argument("--period", required=True)
+    rep.add_argument("--source", action="append", help="only these sources (repeatable)")
+
+    d = sub.add_parser("demo", help="synthetic data, intake and reports on the embedded defaults")
+    d.add_argument("--period", help="period to generate (default: parameters/demo.yaml)")
+    d.add_argument("--persons", type=int, help="persons (default: parameters/demo.yaml)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except WorkbenchError as exc:
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        print(f"Error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("Error: interrupted; nothing of the current table was committed", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        print(f"Error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug or an unforeseen failure: still one line
+        if os.environ.get("WORKBENCH_DEBUG"):
+            raise
+        text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+        print(f"Error: {type(exc).__name__}: {text} (WORKBENCH_DEBUG=1 shows the trace)",
+              file=sys.stderr)
+        return 1
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    match args.command:
+        case "synth":
+            from workbench import synth
+            from workbench.periods import check_period
+
+            check_period(args.period)
+            if args.months < 1:
+                raise UsageError("--months must be at least 1")
+            summary = synth.generate(Path(args.out), args.period, persons=args.persons,
+                                     seed=args.seed, months=args.months, progress=True)
+            print(f"wrote {len(summary.get('periods', [args.period]))} period(s) to {args.out}")
+            return 0
+        case "intake":
+            from workbench.intake import print_summary, run_intake
+
+            result = run_intake(args.landing, args.period, sources=args.source,
+                                progress=not args.quiet and sys.stderr.isatty())
+            if args.report:
+                result.write_report(args.report)
+            print_summary(result)
+            return result.exit_code
+        case "rejects":
+            from workbench.intake.exports import export_rejects
+
+            n = export_rejects(args.period, args.out)
+            print(f"wrote {n} rejected rows to {args.out}")
+            return 0
+        case "report":
+            from workbench.reports import run_source_reports
+
+            paths = run_source_reports(args.landing, args.period, sources=args.source)
+            for path in paths:
+                print(path)
+            return 0
+        case "demo":
+            from workbench.demo import run_demo
+
+            return run_demo(period=args.period, persons=args.persons)
+    raise UsageError(f"unknown command {args.command}")  # pragma: no cover
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""One error tree for everything a user can act on.
+
+Each error carries the context it is about (file, table, line, column, period) and
+renders as one line; the CLI prints ``Error: <message>`` and exits with ``exit_code``.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+
+class WorkbenchError(Exception):
+    """Base of every error the workbench reports to a user."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, **context: object) -> None:
+        super().__init__(message)
+        self.context = {k: v for k, v in context.items() if v is not None}
+
+
+class UsageError(WorkbenchError):
+    """A bad argument or parameter (CLI exit status 2)."""
+
+    exit_code = 2
+
+
+class ParameterError(UsageError):
+    """A parameters/ file or override that does not validate."""
+
+
+class UnknownTableError(UsageError):
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown table {name!r}{suggest(name, known)}", table=name)
+
+
+class DeliveryError(WorkbenchError):
+    """The delivery cannot be read at all (missing folder, manifest, server)."""
+
+
+class FileRefused(WorkbenchError):
+    """A delivery file refused whole (manifest, checksum, encoding, header)."""
+
+    exit_code = 3
+
+    def __init__(self, file: str, reason: str, table: str | None = None) -> None:
+        super().__init__(f"{file}: {reason}", file=file, table=table)
+        self.file = file
+        self.reason = reason
+        self.table = table
+
+
+class WarehouseError(WorkbenchError):
+    """The warehouse cannot be reached or written."""
+
+
+class AccountingError(WorkbenchError):
+    """rows in != loaded + rejected + duplicates for a file: the run fails."""
+
+
+def suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
+    """A ``; did you mean …?`` suffix naming close matches, or an empty string."""
+    close = difflib.get_close_matches(value, list(choices), n=3, cutoff=0.6)
+    return f"; did you mean {', '.join(close)}?" if close else ""

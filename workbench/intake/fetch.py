@@ -1,0 +1,150 @@
+"""Getting a delivery: from a local folder, or from the FTP drop.
+
+An FTP delivery is downloaded into ``WORKBENCH_HOME/deliveries/<P>/`` (the kept copy of
+what was received) before anything is read. Credentials come from the URL, else a netrc
+file (``NETRC`` or ``~/.netrc``), else ``WORKBENCH_FTP_USER`` / ``WORKBENCH_FTP_PASSWORD``;
+messages name the server and user, never the password.
+"""
+
+from __future__ import annotations
+
+import ftplib
+import netrc
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from workbench.config import settings
+from workbench.contract import MANIFEST_NAME
+from workbench.errors import DeliveryError, UsageError
+from workbench.intake import manifest
+
+FTP_TIMEOUT = 30.0
+
+
+@dataclass
+class Delivery:
+    """A delivery available on local disk: its folder and manifest entries."""
+
+    period: str
+    folder: Path
+    source: str  # where it came from, without credentials
+    entries: list[manifest.Entry]
+    missing: set[str] = field(default_factory=set)  # listed files the server did not have
+
+
+def open_delivery(landing: str, period: str) -> Delivery:
+    """Fetch (if remote) and read the manifest of the delivery for ``period``."""
+    if landing.startswith("ftp://"):
+        return _from_ftp(landing, period)
+    if "://" in landing:
+        raise UsageError(f"landing {landing!r}: expected a folder or an ftp:// URL")
+    root = Path(landing)
+    if not root.is_dir():
+        raise UsageError(f"landing folder {landing} does not exist")
+    folder = root / period
+    if not folder.is_dir():
+        known = sorted(p.name for p in root.iterdir() if p.is_dir() and p.name.isdigit())
+        raise UsageError(
+            f"no delivery for period {period} in {landing}"
+            + (f" (periods present: {', '.join(known[-6:])})" if known else "")
+        )
+    path = folder / MANIFEST_NAME
+    if not path.is_file():
+        raise DeliveryError(f"{path}: manifest missing; the delivery is refused")
+    return Delivery(period, folder, str(folder), manifest.parse(path.read_bytes(), str(path)))
+
+
+@dataclass(frozen=True)
+class FtpTarget:
+    host: str
+    port: int
+    user: str
+    password: str
+    path: str
+
+    @property
+    def display(self) -> str:
+        return f"ftp://{self.user}@{self.host}:{self.port}{self.path}"
+
+
+def ftp_target(url: str) -> FtpTarget:
+    """Split an FTP URL and find its credentials (URL, netrc, environment)."""
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise UsageError("FTP URL has no host: expected ftp://user:pass@host[:port]/path")
+    try:
+        port = parts.port or 21
+    except ValueError:
+        raise UsageError("FTP URL has an invalid port") from None
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password is not None else None
+    if user is None or password is None:
+        try:
+            auth = netrc.netrc(os.environ.get("NETRC")).authenticators(parts.hostname)
+        except (FileNotFoundError, netrc.NetrcParseError):
+            auth = None
+        if auth and (user is None or auth[0] == user):
+            user, password = auth[0], auth[2]
+    user = user or os.environ.get("WORKBENCH_FTP_USER") or "anonymous"
+    if password is None:
+        password = os.environ.get("WORKBENCH_FTP_PASSWORD", "")
+    return FtpTarget(parts.hostname, port, user, password, parts.path.rstrip("/") or "/")
+
+
+def _from_ftp(url: str, period: str) -> Delivery:
+    target = ftp_target(url)
+    dest = settings().deliveries / period
+    dest.mkdir(parents=True, exist_ok=True)
+    ftp = ftplib.FTP(timeout=FTP_TIMEOUT)
+    try:
+        try:
+            ftp.connect(target.host, target.port)
+        except (OSError, socket.timeout) as exc:
+            raise DeliveryError(
+                f"cannot reach FTP server {target.host}:{target.port}: {exc.strerror or exc}"
+            ) from None
+        try:
+            ftp.login(target.user, target.password)
+        except ftplib.error_perm as exc:
+            raise DeliveryError(
+                f"FTP server {target.host}:{target.port} refused login for user "
+                f"{target.user!r}: {str(exc).strip()}"
+            ) from None
+        remote = f"{target.path.rstrip('/')}/{period}"
+        manifest_path = dest / MANIFEST_NAME
+        if not _download(ftp, f"{remote}/{MANIFEST_NAME}", manifest_path):
+            raise DeliveryError(f"{target.display}/{period}/{MANIFEST_NAME}: manifest missing")
+        entries = manifest.parse(manifest_path.read_bytes(), f"{target.display}/{period}/{MANIFEST_NAME}")
+        missing = set()
+        for entry in entries:
+            if entry.problem is None and not _download(ftp, f"{remote}/{entry.file}", dest / entry.file):
+                missing.add(entry.file)
+    except ftplib.all_errors as exc:
+        if isinstance(exc, DeliveryError):
+            raise
+        raise DeliveryError(f"FTP transfer from {target.display} failed: {str(exc).strip()}") from None
+    finally:
+        try:
+            ftp.quit()
+        except (*ftplib.all_errors, AttributeError):
+            ftp.close()
+    return Delivery(period, dest, f"{target.display}/{period}", entries, missing)
+
+
+def _download(ftp: ftplib.FTP, remote: str, local: Path) -> bool:
+    """Download one file; False when the server says it does not exist."""
+    part = local.with_name(local.name + ".part")
+    try:
+        with part.open("wb") as f:
+            ftp.retrbinary(f"RETR {remote}", f.write)
+    except ftplib.error_perm as exc:
+        part.unlink(missing_ok=True)
+        if str(exc).startswith("550"):
+            local.unlink(missing_ok=True)
+            return False
+        raise
+    part.replace(local)
+    return True

@@ -1,0 +1,76 @@
+"""Parameters kept in ``parameters/*.yaml``, validated into typed models before use.
+
+Each file has a pydantic model here; an unknown key or a wrong type fails with the file
+and key named. ``WORKBENCH_PARAMETERS`` points to another parameters folder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from workbench.errors import ParameterError, suggest
+
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "parameters"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class IntakeParams(Strict):
+    """parameters/intake.yaml: how intake runs (not what the contract says)."""
+
+    staging_memory_limit: str = Field(pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$")
+    staging_threads: int = Field(ge=1, le=64)
+
+
+class ReportParams(Strict):
+    """parameters/reports.yaml: what the per-source intake reports show."""
+
+    history_periods: int = Field(ge=1, le=120)
+    reject_examples: int = Field(ge=0, le=100)
+
+
+MODELS: dict[str, type[Strict]] = {"intake": IntakeParams, "reports": ReportParams}
+
+
+def directory() -> Path:
+    return Path(os.environ.get("WORKBENCH_PARAMETERS") or DEFAULT_DIR)
+
+
+def load_raw(name: str) -> dict[str, Any]:
+    path = directory() / f"{name}.yaml"
+    if not path.is_file():
+        raise ParameterError(f"parameters file {path} not found")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ParameterError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ParameterError(f"{path}: expected a mapping of parameter names to values")
+    return data
+
+
+def validate(name: str, data: dict[str, Any], where: str) -> Strict:
+    """Validate ``data`` with the model of ``name``; errors name the file and key."""
+    model = MODELS[name]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        hint = suggest(key, list(model.model_fields)) if err["type"] == "extra_forbidden" else ""
+        raise ParameterError(f"{where}: parameter {key!r}: {err['msg']}{hint}") from None
+
+
+def load(name: str) -> dict[str, Any]:
+    """The validated parameters of ``parameters/<name>.yaml`` as a dict."""
+    if name not in MODELS:
+        raise ParameterError(f"unknown parameters file {name!r}{suggest(name, list(MODELS))}")
+    path = directory() / f"{name}.yaml"
+    return validate(name, load_raw(name), str(path)).model_dump()

@@ -1,0 +1,27 @@
+"""Periods (YYYYMM) and month arithmetic."""
+
+from __future__ import annotations
+
+import re
+
+from workbench.errors import UsageError
+
+PERIOD_RE = re.compile(r"\d{4}(0[1-9]|1[0-2])")
+
+
+def check_period(period: str) -> str:
+    """Return ``period`` if it is a real YYYYMM month, else raise a UsageError."""
+    if not isinstance(period, str) or not PERIOD_RE.fullmatch(period) or period[:4] == "0000":
+        raise UsageError(f"invalid period {period!r}: expected YYYYMM, e.g. 202406")
+    return period
+
+
+def add_months(period: str, months: int) -> str:
+    """``period`` shifted by ``months`` (negative goes back)."""
+    index = int(period[:4]) * 12 + int(period[4:]) - 1 + months
+    return f"{index // 12:04d}{index % 12 + 1:02d}"
+
+
+def month_range(last: str, count: int) -> list[str]:
+    """The ``count`` consecutive periods ending with ``last``, oldest first."""
+    return [add_months(last, -i) for i in range(count - 1, -1, -1)]

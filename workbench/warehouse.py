@@ -1,0 +1,204 @@
+"""The analytical warehouse, reached only through ibis.
+
+Layout (docs/warehouse.md): one table per contract table holding every delivered
+period, told apart by ``delivery_period``; a snapshot table keeps each period's full
+snapshot, a monthly table each period's records. ``source_line`` is the row's line in
+the delivered file. Beside them: ``intake_files`` (one row per delivered file and
+period: counts, checksum, refusal), ``intake_rejects`` and ``intake_quality``.
+
+Replacing one period of one table is atomic: the new rows are staged in a table of
+their own, then one transaction deletes the period's old rows and inserts the staged
+ones, so a crash or refusal leaves the table as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import ibis
+import ibis.expr.datatypes as dt
+import pyarrow as pa
+import sqlglot as sg
+import sqlglot.expressions as sge
+
+from workbench.config import settings
+from workbench.contract import TABLES, ColType, Table
+from workbench.errors import WarehouseError
+
+PERIOD_COL = "delivery_period"
+LINE_COL = "source_line"
+STAGE_PREFIX = "intake_stage_"
+MONEY = dt.Decimal(18, 2)
+
+_IBIS_TYPES: dict[ColType, dt.DataType] = {
+    ColType.TEXT: dt.string,
+    ColType.ID_NO: dt.string,
+    ColType.USCC: dt.string,
+    ColType.CODE: dt.string,
+    ColType.PERIOD: dt.string,
+    ColType.DATE: dt.date,
+    ColType.MONEY: MONEY,
+    ColType.INT: dt.int64,
+}
+
+FILES_SCHEMA = ibis.schema(
+    {
+        PERIOD_COL: "string",
+        "table_name": "string",
+        "file": "string",
+        "encoding": "string",
+        "sha256": "string",
+        "rows_in": "int64",
+        "loaded": "int64",
+        "rejected": "int64",
+        "duplicates": "int64",
+        "refused": "string",
+        "loaded_at": "timestamp",
+    }
+)
+REJECTS_SCHEMA = ibis.schema(
+    {PERIOD_COL: "string", "table_name": "string", "line_no": "int64", "reason": "string",
+     "raw": "string"}
+)
+QUALITY_SCHEMA = ibis.schema(
+    {PERIOD_COL: "string", "check_code": "string", "table_name": "string",
+     "description": "string", "rows": "int64", "example": "string"}
+)
+LOG_SCHEMA = ibis.schema(
+    {PERIOD_COL: "string", "table_name": "string", "file": "string", "source": "string",
+     "status": "string", "reason": "string", "rows_in": "int64", "loaded": "int64",
+     "rejected": "int64", "duplicates": "int64", "seconds": "float64", "at": "timestamp"}
+)
+SUPPORT_TABLES = {
+    "intake_log": LOG_SCHEMA,
+    "intake_files": FILES_SCHEMA,
+    "intake_rejects": REJECTS_SCHEMA,
+    "intake_quality": QUALITY_SCHEMA,
+}
+
+
+def table_schema(table: Table) -> ibis.Schema:
+    """Warehouse schema of a contract table: its columns, typed, plus period and line."""
+    fields = {c.name: _IBIS_TYPES[c.type] for c in table.columns}
+    return ibis.schema({PERIOD_COL: dt.string, LINE_COL: dt.int64, **fields})
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    return table_schema(table).to_pyarrow()
+
+
+def redact(url: str) -> str:
+    """A connection URL without its password, for messages and logs."""
+    head, sep, tail = url.partition("://")
+    if not sep or "@" not in tail.split("/", 1)[0]:
+        return url
+    cred, host = tail.split("@", 1)
+    user = cred.split(":", 1)[0]
+    return f"{head}://{user}@{host}" if user else f"{head}://{host}"
+
+
+class Warehouse:
+    """An ibis connection to the warehouse plus the few writes intake needs."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or settings().warehouse_url
+        if self.url.startswith("duckdb://"):
+            from pathlib import Path
+
+            path = self.url.removeprefix("duckdb://")
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = ibis.connect(self.url)
+        except Exception as exc:  # driver-specific errors: one clear line
+            raise WarehouseError(
+                f"cannot open warehouse {redact(self.url)}: {_first_line(exc)}"
+            ) from exc
+        self.backend = self.con.name
+        self.dialect = self.con.dialect
+
+    # -- schema -------------------------------------------------------------------
+    def ensure_schema(self) -> None:
+        """Create every contract and support table that does not exist yet."""
+        existing = set(self.con.list_tables())
+        for t in TABLES:
+            if t.name not in existing:
+                self.con.create_table(t.name, schema=table_schema(t))
+        for name, schema in SUPPORT_TABLES.items():
+            if name not in existing:
+                self.con.create_table(name, schema=schema)
+
+    def drop_stale_stages(self) -> None:
+        """Drop stage tables left by a run that crashed before it cleaned up."""
+        for name in self.con.list_tables(like=f"{STAGE_PREFIX}.*"):
+            self.con.drop_table(name, force=True)
+
+    def table(self, name: str) -> ibis.Table:
+        return self.con.table(name)
+
+    # -- writes -------------------------------------------------------------------
+    def stage(self, data: pa.Table) -> str:
+        """Copy ``data`` into a new stage table and return its name."""
+        name = f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
+        self.con.create_table(name, data)
+        return name
+
+    def replace_partitions(self, replacements: Sequence[tuple[str, dict[str, Any], str | None]]) -> None:
+        """Atomically replace rows: for each (table, match, stage), delete the rows whose
+        columns equal ``match`` and insert the stage table's rows (if any)."""
+        statements: list[str] = []
+        for target, match, stage in replacements:
+            where = sg.and_(*(sg.column(k).eq(sge.convert(v)) for k, v in match.items()))
+            statements.append(sg.delete(target, where=where).sql(self.dialect))
+            if stage is not None:
+                cols = list(self.con.table(target).columns)
+                select = sg.select(*cols).from_(stage)
+                insert = sge.insert(select, target, columns=cols)
+                statements.append(insert.sql(self.dialect))
+        with self.transaction() as execute:
+            for sql in statements:
+                execute(sql)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """Yield an ``execute(sql)`` that runs inside one transaction."""
+        if self.backend == "duckdb":
+            raw = self.con.con
+            raw.execute("BEGIN TRANSACTION")
+            try:
+                yield raw.execute
+            except BaseException:
+                raw.execute("ROLLBACK")
+                raise
+            raw.execute("COMMIT")
+        elif hasattr(self.con, "begin"):
+            with self.con.begin() as cursor:
+                yield cursor.execute
+        else:  # pragma: no cover - every supported backend has one of the above
+            raise WarehouseError(f"backend {self.backend} has no transactions")
+
+    def append_log(self, row: dict[str, Any]) -> None:
+        """Append one record to the append-only ``intake_log``."""
+        self.con.insert("intake_log", pa.Table.from_pylist([row], schema=LOG_SCHEMA.to_pyarrow()))
+
+    def drop(self, *names: str) -> None:
+        for name in names:
+            self.con.drop_table(name, force=True)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.con.disconnect()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]
