@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -26,6 +27,7 @@ import sqlglot.expressions as sge
 
 from workbench.config import settings
 from workbench.contract import TABLES, ColType, Table
+from workbench.diskspace import ensure_room
 from workbench.errors import WarehouseError
 
 PERIOD_COL = "delivery_period"
@@ -106,8 +108,6 @@ class Warehouse:
     def __init__(self, url: str | None = None) -> None:
         self.url = url or settings().warehouse_url
         if self.url.startswith("duckdb://"):
-            from pathlib import Path
-
             path = self.url.removeprefix("duckdb://")
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -119,6 +119,20 @@ class Warehouse:
             ) from exc
         self.backend = self.con.name
         self.dialect = self.con.dialect
+
+    @property
+    def local_file(self) -> Path | None:
+        """The DuckDB file, when the warehouse is one on this machine."""
+        if self.backend != "duckdb":
+            return None
+        path = self.url.removeprefix("duckdb://")
+        return Path(path) if path and path != ":memory:" else None
+
+    def ensure_room(self, nbytes: int, what: str) -> None:
+        """Refuse before writing when the warehouse's disk cannot take ``nbytes`` more
+        (twice over: DuckDB writes the WAL, then the checkpoint)."""
+        if (path := self.local_file) is not None:
+            ensure_room(path.parent, 2 * nbytes, what, grows=path)
 
     # -- schema -------------------------------------------------------------------
     def ensure_schema(self) -> None:

@@ -15,6 +15,7 @@ import pyarrow as pa
 from workbench import params
 from workbench.config import settings
 from workbench.contract import SOURCES, TABLE_MAP, table
+from workbench.diskspace import ensure_room
 from workbench.errors import AccountingError, FileRefused, UsageError, suggest
 from workbench.intake import clean, decode, quality
 from workbench.intake.fetch import Delivery, open_delivery
@@ -141,6 +142,9 @@ def _take_file(wh: Warehouse, db, delivery: Delivery, entry, outcome: TableOutco
     if entry.file in delivery.missing:
         raise FileRefused(entry.file, "listed in the manifest but not on the server", entry.table)
     contract = TABLE_MAP[entry.table]
+    source_file = delivery.folder / entry.file
+    if entry.encoding != "UTF-8" and source_file.is_file():
+        ensure_room(workdir, 2 * source_file.stat().st_size, f"decoding {entry.file}")
     path = decode.verify_and_decode(delivery.folder / entry.file, entry, workdir)
     header = decode.read_header(path, entry)
     missing = [c for c in contract.required if c not in header]
@@ -183,6 +187,7 @@ def _store(wh: Warehouse, delivery: Delivery, entry, outcome: TableOutcome, resu
         "loaded": outcome.loaded, "rejected": outcome.rejected, "duplicates": outcome.duplicates,
         "refused": None, "loaded_at": dt.datetime.now().replace(microsecond=0),
     }], schema=FILES_SCHEMA.to_pyarrow())
+    wh.ensure_room(result.loaded.nbytes + rejects.nbytes, f"loading {entry.table} of {period}")
     stages = [wh.stage(result.loaded), wh.stage(rejects), wh.stage(files)]
     try:
         match = {PERIOD_COL: period}
