@@ -11,9 +11,9 @@ import pytest
 from deliveries import delivery
 
 pytest.importorskip("pyftpdlib")
-from pyftpdlib.authorizers import DummyAuthorizer  # noqa: E402
-from pyftpdlib.handlers import FTPHandler  # noqa: E402
-from pyftpdlib.servers import FTPServer  # noqa: E402
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
 
 P = "202406"
 ID = "110105198001011238"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from deliveries import delivery, write_manifest, write_table
@@ -170,7 +169,7 @@ def test_missing_manifest_is_refused(home, tmp_path):
 
 
 def test_rejects_export_format(home, tmp_path):
-    delivery(tmp_path, P, {"sb_contrib": CONTRIBS + ['C10,"P,1",U1,110,202405,202401,6000,960,480,1']})
+    delivery(tmp_path, P, {"sb_contrib": [*CONTRIBS, 'C10,"P,1",U1,110,202405,202401,6000,960,480,1']})
     run_intake(str(tmp_path), P)
     out = tmp_path / "rejects.csv"
     done = cli("rejects", "export", "--period", P, "--out", str(out))
@@ -259,3 +258,21 @@ def test_unknown_source_suggests(home, tmp_path):
     with pytest.raises(UsageError, match="did you mean sb"):
         run_intake(str(tmp_path), P, sources=["sbb"])
 
+
+
+def test_second_writer_gets_busy_message(home, tmp_path):
+    delivery(tmp_path, P, {"sb_person": PERSONS})
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sys, time; from workbench.warehouse import Warehouse; w = Warehouse(); "
+         "w.ensure_schema(); print('ready', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        done = cli("intake", "--landing", str(tmp_path), "--period", P)
+        assert done.returncode == 1
+        assert done.stderr.startswith("Error: warehouse duckdb://") and "is busy" in done.stderr
+        assert f"PID {holder.pid}" in done.stderr
+    finally:
+        holder.kill()
+        holder.wait()

@@ -69,7 +69,7 @@ def _c(name: str, type_: ColType, nullable: bool = False, codes: str | tuple[str
     return Column(name, type_, nullable, codes)
 
 
-T, ID, US, D, PE, C, M, I = (
+T, ID, US, D, PE, C, M, INT = (
     ColType.TEXT,
     ColType.ID_NO,
     ColType.USCC,
@@ -124,7 +124,7 @@ TABLES: tuple[Table, ...] = (
         (
             _c("approval_id", T), _c("person_id", T), _c("insurance_type", C, codes=INSURANCE_SB),
             _c("approve_date", D), _c("start_period", PE), _c("retire_type", C, True, "1 2 3 4"),
-            _c("contrib_months", I, True), _c("monthly_amount", M), _c("months_entitled", I, True),
+            _c("contrib_months", INT, True), _c("monthly_amount", M), _c("months_entitled", INT, True),
         ),
         ("approval_id",),
     ),
@@ -157,7 +157,7 @@ TABLES: tuple[Table, ...] = (
     Table(
         "jm_contrib", "jm", Kind.MONTHLY, "城乡居民养老缴费",
         (
-            _c("contrib_id", T), _c("person_id", T), _c("year", I), _c("grade", M),
+            _c("contrib_id", T), _c("person_id", T), _c("year", INT), _c("grade", M),
             _c("amount", M), _c("pay_date", D),
         ),
         ("contrib_id",), "pay_date",
@@ -213,7 +213,7 @@ TABLES: tuple[Table, ...] = (
         (
             _c("appraisal_id", T), _c("case_id", T), _c("id_no", ID), _c("name", T), _district(),
             _c("appraisal_type", C, codes="1 2 3"), _c("apply_date", D), _c("conclusion_date", D),
-            _c("disability_grade", I), _c("nursing_level", C, codes="0 1 2 3"),
+            _c("disability_grade", INT), _c("nursing_level", C, codes="0 1 2 3"),
         ),
         ("appraisal_id",),
     ),

@@ -36,7 +36,16 @@ class ReportParams(Strict):
     reject_examples: int = Field(ge=0, le=100)
 
 
-MODELS: dict[str, type[Strict]] = {"intake": IntakeParams, "reports": ReportParams}
+class DemoParams(Strict):
+    """parameters/demo.yaml: the synthetic city of ``workbench demo``."""
+
+    period: str = Field(pattern=r"^\d{4}(0[1-9]|1[0-2])$")
+    months: int = Field(ge=1, le=72)
+    persons: int = Field(ge=100)
+    seed: int
+
+
+MODELS: dict[str, type[Strict]] = {"intake": IntakeParams, "reports": ReportParams, "demo": DemoParams}
 
 
 def directory() -> Path:
@@ -62,7 +71,8 @@ def validate(name: str, data: dict[str, Any], where: str) -> Strict:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
+        # an unknown key explains a missing one (a typo): report it first
+        err = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")[0]
         key = ".".join(str(p) for p in err["loc"])
         hint = suggest(key, list(model.model_fields)) if err["type"] == "extra_forbidden" else ""
         raise ParameterError(f"{where}: parameter {key!r}: {err['msg']}{hint}") from None

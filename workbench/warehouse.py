@@ -14,6 +14,7 @@ ones, so a crash or refusal leaves the table as it was.
 from __future__ import annotations
 
 import contextlib
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -114,6 +115,12 @@ class Warehouse:
         try:
             self.con = ibis.connect(self.url)
         except Exception as exc:  # driver-specific errors: one clear line
+            if "Could not set lock" in str(exc):
+                pid = re.search(r"PID (\d+)", str(exc))
+                raise WarehouseError(
+                    f"warehouse {redact(self.url)} is busy: another process"
+                    f"{f' (PID {pid.group(1)})' if pid else ''} is writing it; try again when it ends"
+                ) from exc
             raise WarehouseError(
                 f"cannot open warehouse {redact(self.url)}: {_first_line(exc)}"
             ) from exc

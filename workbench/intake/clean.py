@@ -197,7 +197,8 @@ def _bad_quoting_sql() -> str:
 
 def _rule1(expr: str) -> str:
     """Rule 1: full-width forms to half-width, trim; empty becomes null."""
-    unquoted = f"CASE WHEN {expr} LIKE '\"%\"' AND length({expr}) >= 2 THEN replace({expr}[2:-2], '\"\"', '\"') ELSE {expr} END"
+    unquoted = (f"CASE WHEN {expr} LIKE '\"%\"' AND length({expr}) >= 2 "
+                f"THEN replace({expr}[2:-2], '\"\"', '\"') ELSE {expr} END")
     return (f"nullif(trim(translate({unquoted}, {sql_str(FULL_WIDTH)}, {sql_str(HALF_WIDTH)}),"
             f" {sql_str(TRIM_CHARS)}), '')")
 
@@ -220,7 +221,8 @@ def _typed(col: Column, v: str) -> str:
         case ColType.PERIOD:
             return f"CASE WHEN regexp_full_match({v}, '[0-9]{{4}}(0[1-9]|1[0-2])') THEN {v} END"
         case ColType.MONEY:
-            return f"CASE WHEN regexp_full_match({v}, '-?[0-9]+(\\.[0-9]{{1,2}})?') THEN try_cast({v} AS DECIMAL(18,2)) END"
+            money = "'-?[0-9]+(\\.[0-9]{1,2})?'"
+            return f"CASE WHEN regexp_full_match({v}, {money}) THEN try_cast({v} AS DECIMAL(18,2)) END"
         case ColType.INT:
             return f"CASE WHEN regexp_full_match({v}, '-?[0-9]+') THEN try_cast({v} AS BIGINT) END"
         case ColType.CODE:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ftplib
 import netrc
 import os
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -102,7 +101,7 @@ def _from_ftp(url: str, period: str) -> Delivery:
     try:
         try:
             ftp.connect(target.host, target.port)
-        except (OSError, socket.timeout) as exc:
+        except (TimeoutError, OSError) as exc:
             raise DeliveryError(
                 f"cannot reach FTP server {target.host}:{target.port}: {exc.strerror or exc}"
             ) from None

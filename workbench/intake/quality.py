@@ -24,20 +24,25 @@ class RefCheck:
     description: str
 
 
+def _ref(code: str, child: str, parent: str, description: str) -> RefCheck:
+    (ct, cc), (pt, pc) = child.split("."), parent.split(".")
+    return RefCheck(code, ct, cc, pt, pc, description)
+
+
 REF_CHECKS: tuple[RefCheck, ...] = (
-    RefCheck("DQ-01", "sb_contrib", "person_id", "sb_person", "person_id", "缴费明细的个人编号不在参保人员快照中"),
-    RefCheck("DQ-02", "sb_contrib", "unit_id", "sb_unit", "unit_id", "缴费明细的单位编号不在参保单位快照中"),
-    RefCheck("DQ-03", "sb_benefit_pay", "person_id", "sb_person", "person_id", "待遇发放的个人编号不在参保人员快照中"),
-    RefCheck("DQ-04", "sb_benefit_approval", "person_id", "sb_person", "person_id", "待遇核定的个人编号不在参保人员快照中"),
-    RefCheck("DQ-05", "sb_account", "person_id", "sb_person", "person_id", "个人账户的个人编号不在参保人员快照中"),
-    RefCheck("DQ-06", "sb_person", "unit_id", "sb_unit", "unit_id", "参保人员的当前单位不在参保单位快照中"),
-    RefCheck("DQ-07", "jm_contrib", "person_id", "jm_person", "person_id", "居民养老缴费的个人编号不在居民参保快照中"),
-    RefCheck("DQ-08", "jm_benefit_pay", "person_id", "jm_person", "person_id", "居民养老待遇的个人编号不在居民参保快照中"),
-    RefCheck("DQ-09", "jg_contrib", "person_id", "jg_person", "person_id", "机关养老缴费的个人编号不在机关参保快照中"),
-    RefCheck("DQ-10", "jg_benefit_pay", "person_id", "jg_person", "person_id", "机关养老待遇的个人编号不在机关参保快照中"),
-    RefCheck("DQ-11", "jg_person", "unit_id", "sb_unit", "unit_id", "机关参保人员的单位不在参保单位快照中"),
-    RefCheck("DQ-12", "jg_contrib", "unit_id", "sb_unit", "unit_id", "机关养老缴费的单位不在参保单位快照中"),
-    RefCheck("DQ-13", "ldnl_appraisal", "case_id", "gsrd_case", "case_id", "劳动能力鉴定的工伤认定编号不存在"),
+    _ref("DQ-01", "sb_contrib.person_id", "sb_person.person_id", "缴费明细的个人编号不在参保人员快照中"),
+    _ref("DQ-02", "sb_contrib.unit_id", "sb_unit.unit_id", "缴费明细的单位编号不在参保单位快照中"),
+    _ref("DQ-03", "sb_benefit_pay.person_id", "sb_person.person_id", "待遇发放的个人编号不在参保人员快照中"),
+    _ref("DQ-04", "sb_benefit_approval.person_id", "sb_person.person_id", "待遇核定的个人编号不在参保人员快照中"),
+    _ref("DQ-05", "sb_account.person_id", "sb_person.person_id", "个人账户的个人编号不在参保人员快照中"),
+    _ref("DQ-06", "sb_person.unit_id", "sb_unit.unit_id", "参保人员的当前单位不在参保单位快照中"),
+    _ref("DQ-07", "jm_contrib.person_id", "jm_person.person_id", "居民养老缴费的个人编号不在居民参保快照中"),
+    _ref("DQ-08", "jm_benefit_pay.person_id", "jm_person.person_id", "居民养老待遇的个人编号不在居民参保快照中"),
+    _ref("DQ-09", "jg_contrib.person_id", "jg_person.person_id", "机关养老缴费的个人编号不在机关参保快照中"),
+    _ref("DQ-10", "jg_benefit_pay.person_id", "jg_person.person_id", "机关养老待遇的个人编号不在机关参保快照中"),
+    _ref("DQ-11", "jg_person.unit_id", "sb_unit.unit_id", "机关参保人员的单位不在参保单位快照中"),
+    _ref("DQ-12", "jg_contrib.unit_id", "sb_unit.unit_id", "机关养老缴费的单位不在参保单位快照中"),
+    _ref("DQ-13", "ldnl_appraisal.case_id", "gsrd_case.case_id", "劳动能力鉴定的工伤认定编号不存在"),
 )
 
 
