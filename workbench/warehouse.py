@@ -167,21 +167,41 @@ class Warehouse:
         self.con.create_table(name, data)
         return name
 
-    def replace_partitions(self, replacements: Sequence[tuple[str, dict[str, Any], str | None]]) -> None:
-        """Atomically replace rows: for each (table, match, stage), delete the rows whose
-        columns equal ``match`` and insert the stage table's rows (if any)."""
-        statements: list[str] = []
-        for target, match, stage in replacements:
-            where = sg.and_(*(sg.column(k).eq(sge.convert(v)) for k, v in match.items()))
-            statements.append(sg.delete(target, where=where).sql(self.dialect))
-            if stage is not None:
-                cols = list(self.con.table(target).columns)
-                select = sg.select(*cols).from_(stage)
-                insert = sge.insert(select, target, columns=cols)
-                statements.append(insert.sql(self.dialect))
-        with self.transaction() as execute:
-            for sql in statements:
-                execute(sql)
+    def replace_partitions(self, replacements: Sequence[tuple[str, dict[str, Any], pa.Table | None]]) -> None:
+        """Atomically replace rows: for each (table, match, data), delete the rows whose
+        columns equal ``match`` and insert ``data`` (if any), all in one transaction.
+
+        On DuckDB the Arrow data are read in place inside the transaction; elsewhere they
+        are first copied into stage tables, which are dropped afterwards."""
+        names: list[str | None] = []
+        registered = self.backend == "duckdb"
+        for _, _, data in replacements:
+            if data is None:
+                names.append(None)
+            elif registered:
+                name = f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
+                self.con.con.register(name, data)
+                names.append(name)
+            else:
+                names.append(self.stage(data))
+        try:
+            statements: list[str] = []
+            for (target, match, _), source in zip(replacements, names, strict=True):
+                where = sg.and_(*(sg.column(k).eq(sge.convert(v)) for k, v in match.items()))
+                statements.append(sg.delete(target, where=where).sql(self.dialect))
+                if source is not None:
+                    cols = list(self.con.table(target).columns)
+                    select = sg.select(*cols).from_(source)
+                    statements.append(sge.insert(select, target, columns=cols).sql(self.dialect))
+            with self.transaction() as execute:
+                for sql in statements:
+                    execute(sql)
+        finally:
+            for name in filter(None, names):
+                if registered:
+                    self.con.con.unregister(name)
+                else:
+                    self.drop(name)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:

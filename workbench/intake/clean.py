@@ -23,6 +23,7 @@ from workbench.warehouse import LINE_COL, PERIOD_COL, arrow_schema
 
 FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
 HALF_WIDTH = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+FULL_WIDTH_RE = "[\\x{FF01}-\\x{FF5E}\\x{3000}]"
 TRIM_CHARS = " \t\r\n\x0b\x0c"
 SEP = "\x1f"  # field separator after quote-aware splitting
 
@@ -81,18 +82,23 @@ def clean_file(db: duckdb.DuckDBPyConnection, path: Path, header: list[str], tab
     _read_lines(db, path)
     records_kind = _assemble_records(db)
     rows_in = db.execute("SELECT count(*) FROM records").fetchone()[0]
-    db.execute(f"CREATE OR REPLACE TEMP TABLE judged AS {_judge_sql(header, table, period)}")
+    for statement in _judge_sql(header, table, period):
+        db.execute(statement)
+    _mark_duplicates_and_conflicts(db, table)
     loaded = db.execute(_loaded_sql(table, period)).fetch_arrow_table()
     loaded = loaded.cast(arrow_schema(table))
-    rejects = db.execute(
-        "SELECT line_no, reason, raw FROM judged WHERE reason IS NOT NULL ORDER BY line_no"
-    ).fetch_arrow_table()
-    duplicates = db.execute("SELECT count(*) FROM judged WHERE duplicate").fetchone()[0]
-    reasons = Counter(dict(db.execute(
-        "SELECT reason, count(*) FROM judged WHERE reason IS NOT NULL GROUP BY reason"
-    ).fetchall()))
+    rejects = db.execute("""
+        SELECT line_no, reason, raw FROM judged WHERE reason IS NOT NULL
+        UNION ALL
+        SELECT line_no, 'KEY_CONFLICT', raw FROM judged SEMI JOIN conflict_lines USING (line_no)
+        ORDER BY line_no
+    """).fetch_arrow_table()
+    duplicates = db.execute("SELECT count(*) FROM dup_lines").fetchone()[0]
+    reasons = Counter(dict(zip(*[rejects["reason"].value_counts().field(f).to_pylist()
+                                 for f in ("values", "counts")], strict=True)))
     db.execute(f"DROP {records_kind} records")
-    db.execute("DROP TABLE judged; DROP TABLE lines; DROP TABLE IF EXISTS spans")
+    db.execute("DROP TABLE judged; DROP TABLE lines; DROP TABLE dup_lines; DROP TABLE conflict_lines;"
+               " DROP TABLE IF EXISTS spans")
     return Cleaned(rows_in, loaded, rejects, duplicates, reasons)
 
 
@@ -196,11 +202,16 @@ def _bad_quoting_sql() -> str:
 
 
 def _rule1(expr: str) -> str:
-    """Rule 1: full-width forms to half-width, trim; empty becomes null."""
-    unquoted = (f"CASE WHEN {expr} LIKE '\"%\"' AND length({expr}) >= 2 "
+    """Rule 1 on field ``expr``: unquote, full-width forms to half-width, trim; empty -> null.
+
+    ``q``, ``fw`` and ``ws`` tell whether the record holds a quote, a full-width
+    character or white space at all: translating every field costs ~24 s and trimming
+    ~1 s per column of 5 M rows, so only the records that need it take that path."""
+    unquoted = (f"CASE WHEN q AND {expr} LIKE '\"%\"' AND length({expr}) >= 2 "
                 f"THEN replace({expr}[2:-2], '\"\"', '\"') ELSE {expr} END")
-    return (f"nullif(trim(translate({unquoted}, {sql_str(FULL_WIDTH)}, {sql_str(HALF_WIDTH)}),"
-            f" {sql_str(TRIM_CHARS)}), '')")
+    narrowed = f"CASE WHEN fw THEN translate({unquoted}, {sql_str(FULL_WIDTH)}, {sql_str(HALF_WIDTH)}) " \
+               f"ELSE {unquoted} END"
+    return f"nullif(CASE WHEN ws OR fw THEN trim({narrowed}, {sql_str(TRIM_CHARS)}) ELSE {narrowed} END, '')"
 
 
 def _rule23(col: Column, v: str) -> str:
@@ -259,8 +270,9 @@ def _failures(table: Table, period: str) -> list[tuple[int, int, str, str]]:
     return sorted(out)
 
 
-def _judge_sql(header: list[str], table: Table, period: str) -> str:
-    """One query giving every record its reason (or null), duplicate flag and values."""
+def _judge_sql(header: list[str], table: Table, period: str) -> list[str]:
+    """Statements building ``judged``: every record with its first failing reason of rules
+    7, 2-6 and 10 (or null), its normalized text (``n_``) and typed (``t_``) values."""
     pos = {name: i + 1 for i, name in enumerate(header)}
     width = len(header)
     cleaned = [
@@ -270,37 +282,62 @@ def _judge_sql(header: list[str], table: Table, period: str) -> str:
     normal = [f"{_rule23(c, f'c_{c.name}')} AS n_{c.name}" for c in table.columns]
     typed = [f"{_typed(c, f'n_{c.name}')} AS t_{c.name}" for c in table.columns]
     reasons = "".join(f" WHEN {cond} THEN '{reason}'" for _, _, reason, cond in _failures(table, period))
-    all_n = ", ".join(f"n_{c.name}" for c in table.columns)
-    key_n = ", ".join(f"n_{k}" for k in table.key)
-    return f"""
-        WITH split AS (SELECT line_no, raw, {_fields_sql()} AS f FROM records),
-        shaped AS (
-            SELECT line_no, raw, f, len(f) <> {width} OR {_bad_quoting_sql()} AS malformed FROM split
-        ),
-        c1 AS (SELECT line_no, raw, malformed, {", ".join(cleaned)}
-               FROM (SELECT line_no, raw, malformed, CASE WHEN malformed THEN [] ELSE f END AS f FROM shaped)),
-        c2 AS (SELECT line_no, raw, malformed, {", ".join(normal)} FROM c1),
-        c3 AS (SELECT *, {", ".join(typed)} FROM c2),
-        r AS (
-            SELECT *, CASE WHEN malformed THEN 'MALFORMED_ROW'{reasons} END AS reason0 FROM c3
-        ),
-        d AS (
-            SELECT *, reason0 IS NULL AND row_number() OVER (
-                PARTITION BY reason0 IS NULL, {all_n} ORDER BY line_no) > 1 AS duplicate
-            FROM r
-        ),
-        k AS (
-            SELECT *, CASE WHEN reason0 IS NULL AND NOT duplicate AND count(*) OVER (
-                PARTITION BY reason0 IS NULL AND NOT duplicate, {key_n}) > 1
-                THEN 'KEY_CONFLICT' ELSE reason0 END AS reason
-            FROM d
+    keep = ", ".join([f"n_{c.name}" for c in table.columns] + [f"t_{c.name}" for c in table.columns])
+    # Each stage is materialized: inlined, DuckDB re-evaluates the field split for every
+    # column reference (measured: 109 s instead of 14 s for 5 M rows).
+    return [
+        f"""CREATE OR REPLACE TEMP TABLE parsed AS
+            WITH split AS (
+                SELECT line_no, raw, contains(raw, '"') AS q, regexp_matches(raw, {sql_str(FULL_WIDTH_RE)}) AS fw,
+                       regexp_matches(raw, '[ \t\r\n\x0b\x0c]') AS ws, {_fields_sql()} AS f
+                FROM records),
+            shaped AS (
+                SELECT line_no, raw, q, fw, ws, f,
+                       len(f) <> {width} OR CASE WHEN q THEN {_bad_quoting_sql()} ELSE false END AS malformed
+                FROM split)
+            SELECT line_no, raw, malformed, {", ".join(cleaned)}
+            FROM (SELECT line_no, raw, q, fw, ws, malformed, CASE WHEN malformed THEN [] ELSE f END AS f FROM shaped)""",
+        f"CREATE OR REPLACE TEMP TABLE normal AS SELECT line_no, raw, malformed, {', '.join(normal)} FROM parsed",
+        "DROP TABLE parsed",
+        f"""CREATE OR REPLACE TEMP TABLE judged AS
+            SELECT line_no, raw, CASE WHEN malformed THEN 'MALFORMED_ROW'{reasons} END AS reason, {keep}
+            FROM (SELECT *, {", ".join(typed)} FROM normal)""",
+        "DROP TABLE normal",
+    ]
+
+
+def _mark_duplicates_and_conflicts(db: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Rules 8 and 9 among the rows still standing, as small tables of line numbers.
+
+    Exact duplicates: only rows whose whole-row hash repeats are compared column by
+    column (hashes pre-filter; equality decides). Key conflicts: keys that occur more
+    than once among the standing, non-duplicate rows."""
+    cols = ", ".join(f"n_{c.name}" for c in table.columns)
+    key = ", ".join(f"n_{k}" for k in table.key)
+    db.execute(f"""
+        CREATE OR REPLACE TEMP TABLE dup_lines AS
+        WITH standing AS (SELECT line_no, hash({cols}) AS h FROM judged WHERE reason IS NULL),
+        repeated AS (SELECT h FROM standing GROUP BY h HAVING count(*) > 1),
+        candidates AS (
+            SELECT j.line_no, {", ".join(f"j.n_{c.name}" for c in table.columns)}
+            FROM judged j JOIN standing s ON j.line_no = s.line_no SEMI JOIN repeated r ON s.h = r.h
         )
-        SELECT * FROM k
-    """
+        SELECT line_no FROM (
+            SELECT line_no, row_number() OVER (PARTITION BY {cols} ORDER BY line_no) AS rn FROM candidates
+        ) WHERE rn > 1
+    """)
+    db.execute(f"""
+        CREATE OR REPLACE TEMP TABLE conflict_lines AS
+        WITH standing AS (
+            SELECT line_no, {key} FROM judged ANTI JOIN dup_lines USING (line_no) WHERE reason IS NULL
+        ),
+        repeated AS (SELECT {key} FROM standing GROUP BY ALL HAVING count(*) > 1)
+        SELECT line_no FROM standing SEMI JOIN repeated USING ({", ".join(f"n_{k}" for k in table.key)})
+    """)
 
 
 def _loaded_sql(table: Table, period: str) -> str:
-    cols = ", ".join(f"t_{c.name} AS {c.name}" if c.type is not ColType.TEXT else f"n_{c.name} AS {c.name}"
-                     for c in table.columns)
+    cols = ", ".join(f"t_{c.name} AS {c.name}" for c in table.columns)
     return (f"SELECT {sql_str(period)} AS {PERIOD_COL}, line_no AS {LINE_COL}, {cols} FROM judged "
-            "WHERE reason IS NULL AND NOT duplicate ORDER BY line_no")
+            "ANTI JOIN dup_lines USING (line_no) ANTI JOIN conflict_lines USING (line_no) "
+            "WHERE reason IS NULL ORDER BY line_no")

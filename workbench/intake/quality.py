@@ -67,9 +67,5 @@ def run_checks(wh: Warehouse, period: str, loaded: set[str] | None = None) -> li
         rows.append({PERIOD_COL: period, "check_code": check.code, "table_name": check.child,
                      "description": check.description, "rows": count, "example": example})
     data = pa.Table.from_pylist(rows, schema=QUALITY_SCHEMA.to_pyarrow())
-    stage = wh.stage(data)
-    try:
-        wh.replace_partitions([("intake_quality", {PERIOD_COL: period}, stage)])
-    finally:
-        wh.drop(stage)
+    wh.replace_partitions([("intake_quality", {PERIOD_COL: period}, data)])
     return rows

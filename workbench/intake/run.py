@@ -188,16 +188,12 @@ def _store(wh: Warehouse, delivery: Delivery, entry, outcome: TableOutcome, resu
         "refused": None, "loaded_at": dt.datetime.now().replace(microsecond=0),
     }], schema=FILES_SCHEMA.to_pyarrow())
     wh.ensure_room(result.loaded.nbytes + rejects.nbytes, f"loading {entry.table} of {period}")
-    stages = [wh.stage(result.loaded), wh.stage(rejects), wh.stage(files)]
-    try:
-        match = {PERIOD_COL: period}
-        wh.replace_partitions([
-            (entry.table, match, stages[0]),
-            ("intake_rejects", {**match, "table_name": entry.table}, stages[1]),
-            ("intake_files", {**match, "table_name": entry.table}, stages[2]),
-        ])
-    finally:
-        wh.drop(*stages)
+    match = {PERIOD_COL: period}
+    wh.replace_partitions([
+        (entry.table, match, result.loaded),
+        ("intake_rejects", {**match, "table_name": entry.table}, rejects),
+        ("intake_files", {**match, "table_name": entry.table}, files),
+    ])
 
 
 def _log_attempt(wh: Warehouse, period: str, source: str, outcome: TableOutcome) -> None:
