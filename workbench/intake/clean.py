@@ -296,7 +296,8 @@ def _judge_sql(header: list[str], table: Table, period: str) -> list[str]:
                        len(f) <> {width} OR CASE WHEN q THEN {_bad_quoting_sql()} ELSE false END AS malformed
                 FROM split)
             SELECT line_no, raw, malformed, {", ".join(cleaned)}
-            FROM (SELECT line_no, raw, q, fw, ws, malformed, CASE WHEN malformed THEN [] ELSE f END AS f FROM shaped)""",
+            FROM (SELECT line_no, raw, q, fw, ws, malformed,
+                         CASE WHEN malformed THEN [] ELSE f END AS f FROM shaped)""",
         f"CREATE OR REPLACE TEMP TABLE normal AS SELECT line_no, raw, malformed, {', '.join(normal)} FROM parsed",
         "DROP TABLE parsed",
         f"""CREATE OR REPLACE TEMP TABLE judged AS
