@@ -1,7 +1,9 @@
-"""The data-quality summary of a period: references between tables that do not resolve.
+"""The data-quality summary of a period: references between tables that do not resolve,
+and id numbers with a wrong check character.
 
-Such rows are not rejects (data-contract.md): they load, indicators leave them out, and
-this summary counts them. Every check is an ibis expression over the warehouse.
+Such rows are not rejects (data-contract.md): they load, indicators leave them out or
+report them (ZH-002), and this summary counts them. Every check is an ibis expression
+over the warehouse.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 import ibis
 import pyarrow as pa
 
+from workbench.idno import wrong_check_char
 from workbench.warehouse import PERIOD_COL, QUALITY_SCHEMA, Warehouse
 
 
@@ -46,6 +49,13 @@ REF_CHECKS: tuple[RefCheck, ...] = (
 )
 
 
+ID_CHECKS: tuple[tuple[str, str, str], ...] = (
+    ("DQ-14", "sb_person", "职工参保人员身份号码校验位错误"),
+    ("DQ-15", "jm_person", "居民养老参保人员身份号码校验位错误"),
+    ("DQ-16", "jg_person", "机关养老参保人员身份号码校验位错误"),
+)
+
+
 def dangling(wh: Warehouse, check: RefCheck, period: str) -> ibis.Table:
     """Rows of the child table of ``period`` whose reference has no parent row."""
     child = wh.table(check.child).filter(ibis._[PERIOD_COL] == period)
@@ -56,16 +66,19 @@ def dangling(wh: Warehouse, check: RefCheck, period: str) -> ibis.Table:
 
 def run_checks(wh: Warehouse, period: str, loaded: set[str] | None = None) -> list[dict]:
     """Run every check for ``period``, store them in ``intake_quality`` and return them."""
+    found: list[tuple[str, str, str, ibis.Table, str]] = [
+        (c.code, c.child, c.description, dangling(wh, c, period), c.column) for c in REF_CHECKS]
+    for code, name, description in ID_CHECKS:
+        t = wh.table(name).filter(ibis._[PERIOD_COL] == period)
+        found.append((code, name, description, t.filter(wrong_check_char(t.id_no)), "id_no"))
     rows = []
-    for check in REF_CHECKS:
-        bad = dangling(wh, check, period)
+    for code, name, description, bad, column in found:
         count = int(bad.count().to_pyarrow().as_py())
         example = None
         if count:
-            example = str(bad.select(check.column).order_by(check.column).limit(1).to_pyarrow()
-                          .column(0)[0].as_py())
-        rows.append({PERIOD_COL: period, "check_code": check.code, "table_name": check.child,
-                     "description": check.description, "rows": count, "example": example})
+            example = str(bad.select(column).order_by(column).limit(1).to_pyarrow().column(0)[0].as_py())
+        rows.append({PERIOD_COL: period, "check_code": code, "table_name": name,
+                     "description": description, "rows": count, "example": example})
     data = pa.Table.from_pylist(rows, schema=QUALITY_SCHEMA.to_pyarrow())
     wh.replace_partitions([("intake_quality", {PERIOD_COL: period}, data)])
     return rows
