@@ -73,7 +73,8 @@ QUALITY_SCHEMA = ibis.schema(
 LOG_SCHEMA = ibis.schema(
     {PERIOD_COL: "string", "table_name": "string", "file": "string", "source": "string",
      "status": "string", "reason": "string", "rows_in": "int64", "loaded": "int64",
-     "rejected": "int64", "duplicates": "int64", "seconds": "float64", "at": "timestamp"}
+     "rejected": "int64", "duplicates": "int64", "seconds": "float64", "decode_seconds": "float64",
+     "clean_seconds": "float64", "load_seconds": "float64", "at": "timestamp"}
 )
 SUPPORT_TABLES = {
     "intake_log": LOG_SCHEMA,

@@ -122,8 +122,6 @@ def _from_ftp(url: str, period: str) -> Delivery:
             if entry.problem is None and not _download(ftp, f"{remote}/{entry.file}", dest / entry.file):
                 missing.add(entry.file)
     except ftplib.all_errors as exc:
-        if isinstance(exc, DeliveryError):
-            raise
         raise DeliveryError(f"FTP transfer from {target.display} failed: {str(exc).strip()}") from None
     finally:
         try:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import shutil
 import tempfile
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ class TableOutcome:
     refused: str | None = None
     reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # decode, clean, load seconds
 
     def report(self) -> dict:
         return {"rows_in": self.rows_in, "loaded": self.loaded, "rejected": self.rejected,
@@ -109,7 +111,8 @@ def run_intake(landing: str, period: str, *, sources: list[str] | None = None,
             try:
                 _take_file(wh, db, delivery, entry, outcome, workdir)
             except FileRefused as exc:
-                outcome = TableOutcome(entry.table, entry.file, entry.encoding, refused=exc.reason)
+                outcome = TableOutcome(entry.table, entry.file, entry.encoding, refused=exc.reason,
+                                       phases=outcome.phases)
             outcome.seconds = (dt.datetime.now() - started).total_seconds()
             outcomes[key] = outcome
             _log_attempt(wh, period, delivery.source, outcome)
@@ -145,13 +148,17 @@ def _take_file(wh: Warehouse, db, delivery: Delivery, entry, outcome: TableOutco
     source_file = delivery.folder / entry.file
     if entry.encoding != "UTF-8" and source_file.is_file():
         ensure_room(workdir, 2 * source_file.stat().st_size, f"decoding {entry.file}")
-    path = decode.verify_and_decode(delivery.folder / entry.file, entry, workdir)
+    clock = time.perf_counter()
+    path = decode.verify_and_decode(source_file, entry, workdir)
     header = decode.read_header(path, entry)
     missing = [c for c in contract.required if c not in header]
     if missing:
         raise FileRefused(entry.file, f"header lacks required column(s) {', '.join(missing)}",
                           entry.table)
+    outcome.phases["decode"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     result = clean.clean_file(db, path, header, contract, delivery.period)
+    outcome.phases["clean"] = time.perf_counter() - clock
     if path != delivery.folder / entry.file:
         path.unlink(missing_ok=True)
     if result.rows_in != entry.rows:
@@ -167,7 +174,9 @@ def _take_file(wh: Warehouse, db, delivery: Delivery, entry, outcome: TableOutco
     outcome.rejected = result.rejected
     outcome.duplicates = result.duplicates
     outcome.reasons = result.reasons
+    clock = time.perf_counter()
     _store(wh, delivery, entry, outcome, result)
+    outcome.phases["load"] = time.perf_counter() - clock
 
 
 def _store(wh: Warehouse, delivery: Delivery, entry, outcome: TableOutcome, result: clean.Cleaned) -> None:
@@ -202,5 +211,7 @@ def _log_attempt(wh: Warehouse, period: str, source: str, outcome: TableOutcome)
            "source": source, "status": "refused" if outcome.refused else "loaded",
            "reason": outcome.refused, "rows_in": outcome.rows_in, "loaded": outcome.loaded,
            "rejected": outcome.rejected, "duplicates": outcome.duplicates,
-           "seconds": round(outcome.seconds, 3), "at": dt.datetime.now().replace(microsecond=0)}
+           "seconds": round(outcome.seconds, 3),
+           **{f"{k}_seconds": round(outcome.phases.get(k, 0.0), 3) for k in ("decode", "clean", "load")},
+           "at": dt.datetime.now().replace(microsecond=0)}
     wh.append_log(row)
