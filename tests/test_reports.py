@@ -117,9 +117,10 @@ def check_volumes_over_the_history_window() -> None:
 
 def check_quality_rows_of_the_source() -> None:
     df = data.quality(P, "sb").set_index("check_code")
-    assert list(df.index) == [f"DQ-0{i}" for i in range(1, 7)]
+    assert list(df.index) == [*(f"DQ-0{i}" for i in range(1, 7)), "DQ-14"]
     assert (df.loc["DQ-01", "rows"], df.loc["DQ-01", "example"]) == (1, "P7")
     assert df.loc["DQ-02", "rows"] == 0
+    assert df.loc["DQ-14", "rows"] == 0  # every id of this delivery has a valid check character
     ldnl = data.quality(P, "ldnl").set_index("check_code")
     assert (ldnl.loc["DQ-13", "rows"], ldnl.loc["DQ-13", "example"]) == (1, "K9")
     assert data.quality(P, "ref").empty
