@@ -306,6 +306,29 @@ REASON_RANK = (
     "KEY_CONFLICT",  # rule 9
 )
 
+# Rule of each reject reason, for ranking a row that fails several rules: rule 7, then
+# 2, then 4 (MISSING_VALUE ranks with 4), 5, 6 and 10; rule 9 comes after them all.
+REASON_RULE = {
+    "MALFORMED_ROW": 7,
+    "BAD_ID_NO": 2,
+    "BAD_DATE": 4,
+    "MISSING_VALUE": 4,
+    "BAD_CODE": 5,
+    "BAD_NUMBER": 6,
+    "OUT_OF_PERIOD": 10,
+    "KEY_CONFLICT": 9,
+}
+# The reason an empty required column of each type gives (rule 4 of data-contract.md).
+EMPTY_REASON = {
+    ColType.ID_NO: "BAD_ID_NO",
+    ColType.DATE: "BAD_DATE",
+    ColType.PERIOD: "BAD_DATE",
+    ColType.CODE: "BAD_CODE",
+    ColType.MONEY: "BAD_NUMBER",
+    ColType.INT: "BAD_NUMBER",
+    ColType.TEXT: "MISSING_VALUE",
+}
+
 ENCODINGS = ("GB18030", "UTF-8")
 MANIFEST_NAME = "MANIFEST.csv"
 MANIFEST_HEADER = ("file", "table", "rows", "sha256", "encoding")

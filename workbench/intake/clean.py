@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from workbench.contract import ColType, Column, Kind, Table
+from workbench.contract import EMPTY_REASON, REASON_RULE, ColType, Column, Kind, Table
 from workbench.idno import USCC_CHARS, check_char_sql
 from workbench.warehouse import LINE_COL, PERIOD_COL, arrow_schema
 
@@ -26,26 +26,6 @@ HALF_WIDTH = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 FULL_WIDTH_RE = "[\\x{FF01}-\\x{FF5E}\\x{3000}]"
 TRIM_CHARS = " \t\r\n\x0b\x0c"
 SEP = "\x1f"  # field separator after quote-aware splitting
-
-# Rule of each reject reason, for ranking (MISSING_VALUE ranks with rule 4).
-RULE_OF = {
-    "BAD_ID_NO": 2,
-    "BAD_DATE": 4,
-    "MISSING_VALUE": 4,
-    "BAD_CODE": 5,
-    "BAD_NUMBER": 6,
-    "OUT_OF_PERIOD": 10,
-}
-EMPTY_REASON = {
-    ColType.ID_NO: "BAD_ID_NO",
-    ColType.DATE: "BAD_DATE",
-    ColType.PERIOD: "BAD_DATE",
-    ColType.CODE: "BAD_CODE",
-    ColType.MONEY: "BAD_NUMBER",
-    ColType.INT: "BAD_NUMBER",
-    ColType.TEXT: "MISSING_VALUE",
-}
-
 
 @dataclass
 class Cleaned:
@@ -260,7 +240,7 @@ def _failures(table: Table, period: str) -> list[tuple[int, int, str, str]]:
         if col.nullable and col.type in (ColType.DATE, ColType.PERIOD):
             continue  # invalid nullable dates and periods become null
         cond = f"{n} IS NOT NULL AND {t} IS NULL" if col.nullable else f"{t} IS NULL"
-        out.append((RULE_OF[reason], idx, reason, cond))
+        out.append((REASON_RULE[reason], idx, reason, cond))
     if table.kind is Kind.MONTHLY and table.period_column:
         col = table.column_map[table.period_column]
         t = f"t_{col.name}"

@@ -26,24 +26,6 @@ from workbench.synth.plants import day
 from workbench.synth.population import K_DIRTY, Population
 
 FULL = {chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)} | {" ": "\u3000"}
-RULE = {
-    "MALFORMED_ROW": 7,
-    "BAD_ID_NO": 2,
-    "BAD_DATE": 4,
-    "MISSING_VALUE": 4,
-    "BAD_CODE": 5,
-    "BAD_NUMBER": 6,
-    "OUT_OF_PERIOD": 10,
-}
-EMPTY_REASON = {
-    ColType.ID_NO: "BAD_ID_NO",
-    ColType.DATE: "BAD_DATE",
-    ColType.PERIOD: "BAD_DATE",
-    ColType.CODE: "BAD_CODE",
-    ColType.MONEY: "BAD_NUMBER",
-    ColType.INT: "BAD_NUMBER",
-    ColType.TEXT: "MISSING_VALUE",
-}
 LOADED, DUPLICATE = "loaded", "duplicate"
 
 
