@@ -61,3 +61,53 @@ def backend(request, home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
         monkeypatch.setenv("WORKBENCH_WAREHOUSE", url)
         return url
     return f"duckdb://{home / 'warehouse.duckdb'}"
+
+
+SYNTH_PERIOD = "202406"
+
+
+@pytest.fixture(scope="session")
+def synth_warehouse(tmp_path_factory):
+    """13 months of a small synthetic city (ending 202406), taken into a DuckDB warehouse.
+
+    Returns (landing, warehouse_url). Tests read the ground truth at
+    landing/_truth/<P>/problems.csv and negatives.csv."""
+    from workbench import synth
+    from workbench.intake import run_intake
+    from workbench.periods import month_range
+
+    root = tmp_path_factory.mktemp("synth13")
+    landing, home = root / "landing", root / "home"
+    synth.generate(landing, SYNTH_PERIOD, persons=2000, seed=5, months=13)
+    old = os.environ.get("WORKBENCH_HOME")
+    os.environ["WORKBENCH_HOME"] = str(home)
+    os.environ.pop("WORKBENCH_WAREHOUSE", None)
+    try:
+        for p in month_range(SYNTH_PERIOD, 13):
+            run_intake(str(landing), p)
+    finally:
+        if old is None:
+            os.environ.pop("WORKBENCH_HOME", None)
+        else:
+            os.environ["WORKBENCH_HOME"] = old
+    return landing, f"duckdb://{home / 'warehouse.duckdb'}"
+
+
+def truth_rows(landing, period: str, name: str = "problems.csv") -> set[tuple[str, str, str, str]]:
+    """(code, subject_key, district_code, amount) of the generator's ground truth."""
+    import csv
+
+    with (landing / "_truth" / period / name).open(encoding="utf-8") as f:
+        return {(r["indicator_code"], r["subject_key"], r["district_code"], r["amount"])
+                for r in csv.DictReader(f)}
+
+
+def evaluated_rows(url: str, period: str, codes: list[str], overrides: list[str] | None = None):
+    """(code, subject_key, district_code, amount) of what the indicators find."""
+    from workbench.indicators.runner import evaluate
+    from workbench.warehouse import Warehouse
+
+    with Warehouse(url) as wh:
+        evs = evaluate(period, only=codes, overrides=overrides, warehouse=wh)
+    return {(p.indicator_code, p.subject_key, p.district_code, "" if p.amount is None else f"{p.amount:.2f}")
+            for ev in evs for p in ev.problems}

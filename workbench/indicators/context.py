@@ -1,0 +1,91 @@
+"""What an indicator sees: the warehouse for period P, and the spec's common terms.
+
+indicators-core.md, Common terms, as ibis expressions: rows of P, the snapshot of P,
+history up to P; the person_id -> id mapping of each scheme (through the snapshot of P);
+the district of a person (smallest person_id); death month; age at a month; month
+arithmetic on 'YYYYMM' periods as integer month indexes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from workbench.warehouse import PERIOD_COL, Warehouse
+
+SCHEME_PERSON = {"sb": "sb_person", "jm": "jm_person", "jg": "jg_person"}
+
+
+def month_index(period: ir.StringValue) -> ir.IntegerValue:
+    """'YYYYMM' -> year * 12 + month - 1 (consecutive integers for consecutive months)."""
+    return period.substr(0, 4).cast("int64") * 12 + period.substr(4, 2).cast("int64") - 1
+
+
+def date_month(day: ir.DateValue) -> ir.IntegerValue:
+    """The month index of a date."""
+    return day.year().cast("int64") * 12 + day.month().cast("int64") - 1
+
+
+def period_index(period: str) -> int:
+    return int(period[:4]) * 12 + int(period[4:]) - 1
+
+
+def age_at(birth: ir.DateValue, month: ir.IntegerValue) -> ir.IntegerValue:
+    """Completed years from ``birth`` to the first day of month index ``month``."""
+    year, mon = month // 12, month % 12 + 1
+    before_birthday = (mon < birth.month()) | ((mon == birth.month()) & (birth.day() > 1))
+    return (year - birth.year().cast("int64")) - before_birthday.cast("int64")
+
+
+@dataclass
+class Context:
+    """The warehouse seen from period ``period``."""
+
+    wh: Warehouse
+    period: str
+
+    @property
+    def p(self) -> int:
+        """P as a month index."""
+        return period_index(self.period)
+
+    def table(self, name: str) -> ir.Table:
+        return self.wh.table(name)
+
+    def rows(self, name: str) -> ir.Table:
+        """Rows of a monthly table delivered for P (also: the snapshot of P)."""
+        return self.table(name).filter(ibis._[PERIOD_COL] == self.period)
+
+    snapshot = rows
+
+    def history(self, name: str) -> ir.Table:
+        """Every loaded period of a monthly table up to and including P."""
+        return self.table(name).filter(ibis._[PERIOD_COL] <= self.period)
+
+    def person_ids(self, scheme: str = "sb") -> ir.Table:
+        """person_id -> id (the normalized id_no) through the scheme's snapshot of P."""
+        t = self.snapshot(SCHEME_PERSON[scheme])
+        return t.select("person_id", id=t.id_no)
+
+    def person_district(self, scheme: str = "sb") -> ir.Table:
+        """id -> district_code: the row with the smallest person_id of the id."""
+        t = self.snapshot(SCHEME_PERSON[scheme])
+        first = t.group_by(id=t.id_no).agg(person_id=t.person_id.min())
+        return first.join(t, first.person_id == t.person_id).select(first.id, t.district_code)
+
+    def with_ids(self, rows: ir.Table, scheme: str = "sb") -> ir.Table:
+        """``rows`` with their person's ``id``; rows whose person_id is not in the
+        snapshot are left out (the data-quality report counts them)."""
+        ids = self.person_ids(scheme)
+        return rows.join(ids, "person_id")
+
+    def death_months(self) -> ir.Table:
+        """id -> death_month: the month of the earliest death_date of the id."""
+        d = self.snapshot("ref_death")
+        return d.group_by(id=d.id_no).agg(death_month=date_month(d.death_date.min()))
+
+    def params_repr(self) -> dict[str, Any]:
+        return {"period": self.period}
