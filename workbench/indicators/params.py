@@ -1,7 +1,8 @@
 """Indicator parameters: defaults in ``parameters/indicators/*.yaml``, overrides per run.
 
-The folder holds one file per business line; together they have a ``common`` section (e.g. retirement ages, shared by the indicators that
-name them) and one section per indicator code. An indicator declares the parameter names
+The folder holds one file per business line; together they have a ``common`` section
+(e.g. retirement ages, shared by the indicators that name them) and one section per
+indicator code. An indicator declares the parameter names
 it reads (``@indicator(..., params=(...))``); the default's YAML type is the parameter's
 type, so ``--param YL-005.base_jump_ratio=2.5`` is parsed as a float and
 ``--param YL-005.base_jump_ratio=abc`` is refused, naming the parameter.
