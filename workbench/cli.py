@@ -49,6 +49,24 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--period", required=True)
     rep.add_argument("--source", action="append", help="only these sources (repeatable)")
 
+    ind = sub.add_parser("indicators", help="run indicators for a period and publish suspected problems")
+    ind.add_argument("--period", required=True, help="period, YYYYMM")
+    ind.add_argument("--only", help="comma-separated indicator codes (default: all)")
+    ind.add_argument("--param", action="append", default=[], metavar="CODE.name=value",
+                     help="override an indicator parameter for this run (repeatable)")
+    ind.add_argument("--dry-run", action="store_true",
+                     help="show hits added and removed against what is published; publish nothing")
+    ind.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    cat = sub.add_parser("catalogue", help="the indicator catalogue as CSV")
+    cat.add_argument("--out", type=Path, help="write to this file (default: standard output)")
+
+    pr = sub.add_parser("problems", help="suspected problems")
+    prsub = pr.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    pe = prsub.add_parser("export", help="export the problems detected by the run for a period")
+    pe.add_argument("--period", required=True)
+    pe.add_argument("--out", required=True, type=Path)
+
     d = sub.add_parser("demo", help="synthetic data, intake and reports on the embedded defaults")
     d.add_argument("--period", help="period to generate (default: parameters/demo.yaml)")
     d.add_argument("--persons", type=int, help="persons (default: parameters/demo.yaml)")
@@ -116,6 +134,25 @@ def _dispatch(args: argparse.Namespace) -> int:
             paths = run_source_reports(args.landing, args.period, sources=args.source)
             for path in paths:
                 print(path)
+            return 0
+        case "indicators":
+            from workbench.indicators.service import run_indicators
+
+            only = args.only.split(",") if args.only else None
+            return run_indicators(args.period, only=only, overrides=args.param, dry_run=args.dry_run,
+                                  progress=not args.quiet and sys.stderr.isatty())
+        case "catalogue":
+            from workbench.indicators.catalogue import write_csv
+
+            n = write_csv(args.out)
+            if args.out:
+                print(f"wrote {n} indicators to {args.out}")
+            return 0
+        case "problems":
+            from workbench.office.exports import export_problems
+
+            n = export_problems(args.period, args.out)
+            print(f"wrote {n} problems to {args.out}")
             return 0
         case "demo":
             from workbench.demo import run_demo

@@ -76,7 +76,15 @@ LOG_SCHEMA = ibis.schema(
      "rejected": "int64", "duplicates": "int64", "seconds": "float64", "decode_seconds": "float64",
      "clean_seconds": "float64", "load_seconds": "float64", "at": "timestamp"}
 )
+# Compact 110 contribution history (docs/warehouse.md): per delivery period, person and
+# contribution year, the months (bit m-1 of a 12-bit mask) covered by a normal (pay_type 1)
+# or back-payment (pay_type 2) pension contribution paid in that period.
+CONTRIB_HISTORY_SCHEMA = ibis.schema(
+    {PERIOD_COL: "string", "person_id": "string", "year": "int64", "normal_mask": "int64",
+     "backpay_mask": "int64"}
+)
 SUPPORT_TABLES = {
+    "contrib_history": CONTRIB_HISTORY_SCHEMA,
     "intake_log": LOG_SCHEMA,
     "intake_files": FILES_SCHEMA,
     "intake_rejects": REJECTS_SCHEMA,

@@ -18,7 +18,7 @@ from workbench.config import settings
 from workbench.contract import SOURCES, TABLE_MAP, table
 from workbench.diskspace import ensure_room
 from workbench.errors import AccountingError, FileRefused, UsageError, suggest
-from workbench.intake import clean, decode, quality
+from workbench.intake import clean, decode, history, quality
 from workbench.intake.fetch import Delivery, open_delivery
 from workbench.periods import check_period
 from workbench.warehouse import FILES_SCHEMA, PERIOD_COL, REJECTS_SCHEMA, Warehouse
@@ -175,11 +175,11 @@ def _take_file(wh: Warehouse, db, delivery: Delivery, entry, outcome: TableOutco
     outcome.duplicates = result.duplicates
     outcome.reasons = result.reasons
     clock = time.perf_counter()
-    _store(wh, delivery, entry, outcome, result)
+    _store(wh, db, delivery, entry, outcome, result)
     outcome.phases["load"] = time.perf_counter() - clock
 
 
-def _store(wh: Warehouse, delivery: Delivery, entry, outcome: TableOutcome, result: clean.Cleaned) -> None:
+def _store(wh: Warehouse, db, delivery: Delivery, entry, outcome: TableOutcome, result: clean.Cleaned) -> None:
     """Replace the table's rows, rejects and file record for P in one transaction."""
     period = delivery.period
     n = result.rejects.num_rows
@@ -198,11 +198,14 @@ def _store(wh: Warehouse, delivery: Delivery, entry, outcome: TableOutcome, resu
     }], schema=FILES_SCHEMA.to_pyarrow())
     wh.ensure_room(result.loaded.nbytes + rejects.nbytes, f"loading {entry.table} of {period}")
     match = {PERIOD_COL: period}
-    wh.replace_partitions([
+    replacements = [
         (entry.table, match, result.loaded),
         ("intake_rejects", {**match, "table_name": entry.table}, rejects),
         ("intake_files", {**match, "table_name": entry.table}, files),
-    ])
+    ]
+    if entry.table == "sb_contrib":
+        replacements.append(("contrib_history", match, history.compact(db, result.loaded, period)))
+    wh.replace_partitions(replacements)
 
 
 def _log_attempt(wh: Warehouse, period: str, source: str, outcome: TableOutcome) -> None:
