@@ -35,3 +35,17 @@ def compact(db: duckdb.DuckDBPyConnection, contrib: pa.Table, period: str) -> pa
     finally:
         db.unregister("contrib")
     return out.cast(CONTRIB_HISTORY_SCHEMA.to_pyarrow())
+
+
+def backfill(wh, db: duckdb.DuckDBPyConnection) -> list[str]:
+    """Build the history of every period whose ``sb_contrib`` is loaded but whose history
+    is missing (a warehouse loaded before the history existed); return those periods."""
+    contrib, hist = wh.table("sb_contrib"), wh.table("contrib_history")
+    have = set(hist.select(PERIOD_COL).distinct().to_pyarrow().column(0).to_pylist())
+    loaded = contrib.select(PERIOD_COL).distinct().to_pyarrow().column(0).to_pylist()
+    missing = sorted(set(loaded) - have)
+    for period in missing:
+        rows = contrib.filter(contrib[PERIOD_COL] == period).select(
+            "person_id", "insurance_type", "period", "pay_type").to_pyarrow()
+        wh.replace_partitions([("contrib_history", {PERIOD_COL: period}, compact(db, rows, period))])
+    return missing

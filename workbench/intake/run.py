@@ -101,6 +101,7 @@ def run_intake(landing: str, period: str, *, sources: list[str] | None = None,
     try:
         wh.ensure_schema()
         wh.drop_stale_stages()
+        history.backfill(wh, db)
         entries = [e for e in delivery.entries if only is None or e.table in only]
         outcomes: dict[str, TableOutcome] = {}
         bar = _progress(entries, progress, period)
