@@ -136,6 +136,13 @@ class Warehouse:
         self.backend = self.con.name
         self.dialect = self.con.dialect
 
+    @classmethod
+    def from_connection(cls, con: Any, url: str) -> Warehouse:
+        """Wrap an open ibis connection (e.g. a PySpark session) as a warehouse."""
+        self = cls.__new__(cls)
+        self.url, self.con, self.backend, self.dialect = url, con, con.name, con.dialect
+        return self
+
     @property
     def local_file(self) -> Path | None:
         """The DuckDB file, when the warehouse is one on this machine."""
