@@ -1,0 +1,111 @@
+"""Cross-source and data-quality (综合) indicators: ZH-*."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import ibis
+
+from workbench.idno import check_char_expr, wrong_check_char
+from workbench.indicators.context import Context
+from workbench.indicators.policies import BASE_LIMITS, FUND_SUPERVISION_RULES, SOCIAL_INSURANCE_LAW
+from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
+
+CENT = Decimal("0.01")
+
+
+def normal_110(ctx: Context):
+    """Normal 110 contributions of P (pay_type 1), with the person's id (sb snapshot of P)."""
+    c = ctx.rows("sb_contrib")
+    c = c.filter((c.insurance_type == "110") & (c.pay_type == "1"))
+    return ctx.with_ids(c)
+
+
+def person_problems(ctx: Context, hits, scheme: str = "sb", amount: str | None = None, **evidence: str):
+    """The runner's columns for person subjects: ``hits`` (with an ``id`` column) keyed by id, with
+    the district of the scheme's person snapshot (smallest person_id), the ``amount`` column (or
+    null) and the named evidence columns (evidence name = column of ``hits``)."""
+    district = ctx.person_district(scheme)
+    hits = hits.join(district, hits.id == district.id)
+    value = hits[amount] if amount else ibis.null("decimal(18,2)")
+    return hits.select(subject_key=hits.id, district_code=district.district_code, amount=value,
+                       **{k: hits[v] for k, v in evidence.items()})
+
+
+@indicator(
+    "ZH-001", "一证多号", line=BusinessLine.GENERAL, subject=SubjectType.PERSON,
+    severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, FUND_SUPERVISION_RULES), has_amount=False, core=True,
+    description="本期参保人员快照中同一公民身份号码对应两个及以上个人编号，疑似重复参保或一人多号。",
+)
+def zh_001(ctx: Context, p: dict):
+    people = ctx.snapshot("sb_person")
+    multi = people.group_by(id=people.id_no).agg(holders=people.person_id.nunique())
+    multi = multi.filter(multi.holders >= 2)
+    hits = people.join(multi, people.id_no == multi.id)
+    return person_problems(ctx, hits, person_id="person_id", holders="holders")
+
+
+@indicator(
+    "ZH-002", "身份号码校验位错误", line=BusinessLine.GENERAL, subject=SubjectType.PERSON,
+    severity=Severity.LOW, policy=(SOCIAL_INSURANCE_LAW, FUND_SUPERVISION_RULES), has_amount=False, core=True,
+    description=("参保人员的公民身份号码校验位不符合 GB 11643（ISO 7064 MOD 11-2，"
+                 "仅核对校验位），疑似号码录入错误或虚构身份。"),
+)
+def zh_002(ctx: Context, p: dict):
+    people = ctx.snapshot("sb_person")
+    hits = people.filter(wrong_check_char(people.id_no))
+    hits = hits.mutate(id=hits.id_no, expected_check=check_char_expr(hits.id_no))
+    return person_problems(ctx, hits, person_id="person_id", id_no="id_no", expected_check="expected_check")
+
+
+@indicator(
+    "ZH-003", "同期多单位缴纳养老保险", line=BusinessLine.GENERAL, subject=SubjectType.PERSON,
+    severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, FUND_SUPERVISION_RULES), has_amount=False, core=True,
+    description=("本期同一人员同一费款所属期由两个及以上单位正常缴纳职工基本养老保险（110），"
+                 "疑似重复参保或虚构劳动关系。"),
+)
+def zh_003(ctx: Context, p: dict):
+    c = normal_110(ctx)
+    multi = c.group_by(["id", "period"]).agg(units=c.unit_id.nunique())
+    multi = multi.filter(multi.units >= 2)
+    hits = c.join(multi, ["id", "period"])
+    return person_problems(ctx, hits, contrib_id="contrib_id", period="period", unit_id="unit_id", units="units")
+
+
+@indicator(
+    "ZH-004", "个人账户收支不平", line=BusinessLine.GENERAL, subject=SubjectType.PERSON,
+    severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, FUND_SUPERVISION_RULES), has_amount=True, core=True,
+    description=("本期个人账户期初余额＋当期记账＋当期利息－当期支出与期末余额相差超过0.01元，"
+                 "或期末余额为负，金额为差额绝对值。"),
+)
+def zh_004(ctx: Context, p: dict):
+    acc = ctx.with_ids(ctx.rows("sb_account"))
+    gap = (acc.opening_balance + acc.credited + acc.interest - acc.withdrawn - acc.closing_balance).abs()
+    acc = acc.mutate(gap=gap)
+    hits = acc.filter((acc.gap > ibis.literal(CENT)) | (acc.closing_balance < 0))
+    return person_problems(ctx, hits, amount="gap", person_id="person_id", period="period",
+                           opening_balance="opening_balance", closing_balance="closing_balance")
+
+
+def base_limit(period, rows: list[dict], side: str):
+    """The ``side`` ('lower'/'upper') limit in force for ``period`` ('YYYYMM'), null outside the table."""
+    money = "decimal(18,2)"
+    cases = [(period.between(str(r["from"]), str(r["to"])), ibis.literal(Decimal(str(r[side])), type=money))
+             for r in rows]
+    return ibis.cases(*cases, else_=ibis.null(money)) if cases else ibis.null(money)
+
+
+@indicator(
+    "ZH-005", "缴费基数超出上下限", line=BusinessLine.GENERAL, subject=SubjectType.PERSON,
+    severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, BASE_LIMITS), has_amount=False, core=True,
+    description=("本期正常缴纳的职工基本养老保险（110）缴费基数低于所属期执行"
+                 "的缴费基数下限或高于上限（参数 base_limits）。"),
+    params=("base_limits",),
+)
+def zh_005(ctx: Context, p: dict):
+    c = normal_110(ctx)
+    c = c.mutate(lower=base_limit(c.period, p["base_limits"], "lower"),
+                 upper=base_limit(c.period, p["base_limits"], "upper"))
+    hits = c.filter(c.lower.notnull() & ((c.base < c.lower) | (c.base > c.upper)))
+    return person_problems(ctx, hits, contrib_id="contrib_id", period="period", base="base",
+                        lower="lower", upper="upper")

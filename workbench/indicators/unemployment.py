@@ -1,0 +1,86 @@
+"""Unemployment (失业) indicators: SY-*."""
+
+from __future__ import annotations
+
+from workbench.indicators.context import Context, month_index
+from workbench.indicators.pension import in_prison, latest_approval, normal_contrib, pension_pay, person_rows
+from workbench.indicators.policies import (
+    FUND_SUPERVISION_REGULATION,
+    PRISON_PENSION,
+    SOCIAL_INSURANCE_LAW,
+    UNEMPLOYMENT_BENEFIT_RULES,
+    UNEMPLOYMENT_REGULATION,
+)
+from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
+
+
+def unemployment_pay(ctx: Context):
+    """sb pay rows of P of 失业保险金 (210/21), with the person's id."""
+    return pension_pay(ctx, item="21", insurance="210")
+
+
+@indicator(
+    "SY-001", "领取失业金期间就业缴费", line=BusinessLine.UNEMPLOYMENT, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(UNEMPLOYMENT_REGULATION, UNEMPLOYMENT_BENEFIT_RULES), has_amount=True,
+    core=True,
+    description="同一所属期既领取失业保险金（210/21），又有正常缴纳的职工养老保险（110）记录，说明已重新就业，"
+                "金额为这些失业保险金。",
+)
+def sy_001(ctx: Context, p: dict):
+    pay = unemployment_pay(ctx)
+    c = normal_contrib(ctx)
+    c = c.select(c_id=c.id, c_period=c.period).distinct()
+    hits = pay.semi_join(c, [pay.id == c.c_id, pay.period == c.c_period])
+    return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period")
+
+
+@indicator(
+    "SY-002", "同时领取失业金和养老金", line=BusinessLine.UNEMPLOYMENT, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(SOCIAL_INSURANCE_LAW, UNEMPLOYMENT_REGULATION), has_amount=True, core=True,
+    description="同一所属期既领取失业保险金（210/21），又领取基本养老金（110/11），金额为这些失业保险金。",
+)
+def sy_002(ctx: Context, p: dict):
+    pay = unemployment_pay(ctx)
+    pension = pension_pay(ctx)
+    pension = pension.select(yl_id=pension.id, yl_period=pension.period).distinct()
+    hits = pay.semi_join(pension, [pay.id == pension.yl_id, pay.period == pension.yl_period])
+    return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period")
+
+
+@indicator(
+    "SY-003", "死亡人员冒领失业金", line=BusinessLine.UNEMPLOYMENT, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(SOCIAL_INSURANCE_LAW, UNEMPLOYMENT_BENEFIT_RULES), has_amount=True, core=True,
+    description="本期发放的失业保险金（210/21）所属期晚于领取人死亡月份（多部门死亡信息取最早死亡日期）。",
+)
+def sy_003(ctx: Context, p: dict):
+    pay = unemployment_pay(ctx)
+    dead = ctx.death_months().rename(dead_id="id")
+    hits = pay.join(dead, pay.id == dead.dead_id)
+    hits = hits.filter(month_index(hits.period) > hits.death_month)
+    return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period", death_month="death_month")
+
+
+@indicator(
+    "SY-004", "超期领取失业金", line=BusinessLine.UNEMPLOYMENT, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(UNEMPLOYMENT_REGULATION, UNEMPLOYMENT_BENEFIT_RULES), has_amount=True,
+    core=True,
+    description="本期发放的失业保险金（210/21）所属期超出该所属期适用的最新失业保险核定（按核定日期、核定编号取最新）"
+                "的领取期限（起始期 + 领取月数 − 1）。",
+)
+def sy_004(ctx: Context, p: dict):
+    pay = latest_approval(ctx, unemployment_pay(ctx), "210")
+    last = month_index(pay.start_period) + pay.months_entitled - 1
+    hits = pay.filter(pay.months_entitled.notnull() & (month_index(pay.period) > last))
+    return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period", approval_id="approval_id",
+                       start_period="start_period", months_entitled="months_entitled")
+
+
+@indicator(
+    "SY-005", "服刑期间领取失业金", line=BusinessLine.UNEMPLOYMENT, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(UNEMPLOYMENT_REGULATION, PRISON_PENSION, FUND_SUPERVISION_REGULATION),
+    has_amount=True, core=True,
+    description="本期发放的失业保险金（210/21）所属期落在领取人服刑期间（入狱月份至出狱月份，未出狱视为仍在服刑）。",
+)
+def sy_005(ctx: Context, p: dict):
+    hits = in_prison(ctx, unemployment_pay(ctx))
+    return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period")
