@@ -1,0 +1,1 @@
+"""Alembic environment of the office database (run through ``workbench.office.db.upgrade``)."""

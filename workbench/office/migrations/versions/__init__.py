@@ -1,0 +1,1 @@
+"""Revisions of the office schema, oldest first (``0001_...``)."""

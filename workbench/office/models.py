@@ -1,0 +1,170 @@
+"""Tables of the office database (SQLAlchemy 2 typed declarative models).
+
+Portable to SQLite, PostgreSQL and Oracle: every constraint and index is named (the
+naming convention below), every string has a length, JSON is kept as text, no partial
+indexes. The schema is created by the Alembic revisions in ``migrations/``, never by
+``create_all`` in the application.
+
+* ``problem``: one suspected problem (one indicator on one subject), its state and the
+  last detection (period, amount, parameters, compiled SQL). At most one *open* problem
+  per (indicator_code, subject_key): enforced by the publishing service (Oracle has no
+  partial unique index), helped by the index on those two columns.
+* ``problem_evidence``: the qualifying rows of a detection, per problem and period.
+* ``problem_event``: append-only history (who, when, action, from/to state, opinion).
+* ``indicator_run``: one run of ``workbench indicators``; ``run_indicator`` the
+  indicators it covered; ``run_hit`` every detection of the run (the problems export).
+* ``office_lock``: a row locked by each publication so two runs never interleave.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import DateTime, ForeignKey, Identity, Index, Integer, MetaData, Numeric, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from workbench.office.states import ProblemState
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CODE = 32      # indicator codes, actions, statuses
+KEY = 128      # subject keys (ID numbers, USCCs, case and application numbers)
+DISTRICT = 12
+PERIOD = 6
+STATE = 32
+ACTOR = 64
+AMOUNT = Numeric(18, 2)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Problem(Base):
+    __tablename__ = "problem"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(String(CODE))
+    indicator_version: Mapped[int] = mapped_column(Integer, default=1)
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_key: Mapped[str] = mapped_column(String(KEY))
+    district_code: Mapped[str] = mapped_column(String(DISTRICT))
+    first_period: Mapped[str] = mapped_column(String(PERIOD))
+    last_period: Mapped[str] = mapped_column(String(PERIOD))
+    amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
+    state: Mapped[str] = mapped_column(String(STATE), default=ProblemState.PENDING.value)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recurrence_of: Mapped[int | None] = mapped_column(ForeignKey("problem.id"))
+    params_json: Mapped[str | None] = mapped_column(Text)
+    sql_text: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    __table_args__ = (
+        Index("ix_problem_indicator_subject", "indicator_code", "subject_key"),
+        Index("ix_problem_district_state", "district_code", "state"),
+        Index("ix_problem_state", "state"),
+        Index("ix_problem_last_period", "last_period"),
+    )
+
+
+class ProblemEvidence(Base):
+    __tablename__ = "problem_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(PERIOD))
+    row_no: Mapped[int] = mapped_column(Integer)
+    row_json: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_evidence_problem_period", "problem_id", "period"),)
+
+
+class IndicatorRun(Base):
+    __tablename__ = "indicator_run"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    period: Mapped[str] = mapped_column(String(PERIOD))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    params_json: Mapped[str | None] = mapped_column(Text)
+    only_codes: Mapped[str | None] = mapped_column(Text)
+    evaluated: Mapped[int] = mapped_column(Integer, default=0)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_indicator_run_period_status", "period", "status"),)
+
+
+class RunIndicator(Base):
+    """One indicator evaluated by a run (also when it found nothing)."""
+
+    __tablename__ = "run_indicator"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("indicator_run.id", ondelete="CASCADE"), primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    indicator_version: Mapped[int] = mapped_column(Integer, default=1)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    seconds: Mapped[float | None] = mapped_column(Numeric(12, 3, asdecimal=False))
+    params_json: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_run_indicator_code", "indicator_code"),)
+
+
+class RunHit(Base):
+    __tablename__ = "run_hit"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("indicator_run.id", ondelete="CASCADE"))
+    indicator_code: Mapped[str] = mapped_column(String(CODE))
+    subject_type: Mapped[str] = mapped_column(String(16))
+    subject_key: Mapped[str] = mapped_column(String(KEY))
+    district_code: Mapped[str] = mapped_column(String(DISTRICT))
+    amount: Mapped[Decimal | None] = mapped_column(AMOUNT)
+    problem_id: Mapped[int | None] = mapped_column(ForeignKey("problem.id"))
+
+    __table_args__ = (Index("ix_run_hit_run_indicator", "run_id", "indicator_code"),)
+
+
+class ProblemEvent(Base):
+    """Append-only: rows are inserted, never updated or deleted."""
+
+    __tablename__ = "problem_event"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    actor: Mapped[str] = mapped_column(String(ACTOR))
+    action: Mapped[str] = mapped_column(String(CODE))
+    from_state: Mapped[str | None] = mapped_column(String(STATE))
+    to_state: Mapped[str | None] = mapped_column(String(STATE))
+    opinion: Mapped[str | None] = mapped_column(Text)
+    detail_json: Mapped[str | None] = mapped_column(Text)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("indicator_run.id"))
+
+    __table_args__ = (Index("ix_problem_event_problem", "problem_id"),)
+
+
+class OfficeLock(Base):
+    """Named locks: a publication updates its row first and holds it until commit."""
+
+    __tablename__ = "office_lock"
+
+    name: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,127 @@
+"""Problem states (workflow.md, 疑似问题) and the transitions allowed between them.
+
+The stored value of a state is its ASCII code (portable column, stable in URLs and
+exports); ``label`` is the Chinese name shown to people. ``TRANSITIONS`` is the table of
+workflow.md: (from state, action) -> (to state, roles allowed). Actions applicable to
+any open state (reassign, escalate, deferral) are in ``ANY_OPEN``. Applying a transition
+(permissions, opinion required, event appended) is the workflow service's job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ProblemState(StrEnum):
+    PENDING = "pending"                    # 待处理 (issued by the monthly run)
+    DISTRICT_HANDLING = "district_handling"  # 区县处理中
+    DISTRICT_REVIEW = "district_review"    # 区县待审核
+    CITY_REVIEW = "city_review"            # 市级待审核
+    CITY_APPROVAL = "city_approval"        # 市级待审批
+    CLOSED = "closed"                      # 已办结
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+    @property
+    def is_open(self) -> bool:
+        return self is not ProblemState.CLOSED
+
+    @classmethod
+    def from_label(cls, label: str) -> ProblemState:
+        for state, text in LABELS.items():
+            if text == label or state.value == label:
+                return state
+        raise ValueError(f"unknown problem state {label!r}")
+
+
+LABELS: dict[ProblemState, str] = {
+    ProblemState.PENDING: "待处理",
+    ProblemState.DISTRICT_HANDLING: "区县处理中",
+    ProblemState.DISTRICT_REVIEW: "区县待审核",
+    ProblemState.CITY_REVIEW: "市级待审核",
+    ProblemState.CITY_APPROVAL: "市级待审批",
+    ProblemState.CLOSED: "已办结",
+}
+
+OPEN_STATES: tuple[ProblemState, ...] = tuple(s for s in ProblemState if s.is_open)
+
+
+class Action(StrEnum):
+    """What happens to a problem; the ``action`` column of ``problem_event``."""
+
+    PUBLISHED = "published"        # created by a run (system)
+    REDETECTED = "redetected"      # an open problem detected again (system)
+    REOPENED = "reopened"          # a closed problem detected again: new problem linked to it (system)
+    START = "start"                # 开始处理
+    SUBMIT = "submit"              # 提交核查结果
+    APPROVE = "approve"            # 审核通过 / 审批通过
+    RETURN = "return"              # 退回 (opinion required)
+    ACCEPT = "accept"              # 市级受理
+    REASSIGN = "reassign"          # 协调委派
+    ESCALATE = "escalate"          # 上传监察局 (requested)
+    APPROVE_ESCALATION = "approve_escalation"
+    REQUEST_DEFERRAL = "request_deferral"  # 缓缴申请
+    GRANT_DEFERRAL = "grant_deferral"
+    REFUSE_DEFERRAL = "refuse_deferral"    # opinion required
+    COMMENT = "comment"            # 意见交流
+    ATTACH = "attach"
+    VIEW_ID = "view_id"            # unmasked ID number viewed
+
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: ProblemState
+    action: Action
+    target: ProblemState
+    roles: tuple[str, ...]
+    opinion_required: bool = False
+
+
+S, A = ProblemState, Action
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(S.PENDING, A.START, S.DISTRICT_HANDLING, ("district_handler",)),
+    Transition(S.DISTRICT_HANDLING, A.SUBMIT, S.DISTRICT_REVIEW, ("district_handler",)),
+    Transition(S.DISTRICT_REVIEW, A.APPROVE, S.CITY_REVIEW, ("district_reviewer",)),
+    Transition(S.DISTRICT_REVIEW, A.RETURN, S.DISTRICT_HANDLING, ("district_reviewer",), opinion_required=True),
+    Transition(S.CITY_REVIEW, A.ACCEPT, S.CITY_APPROVAL, ("city_handler",)),
+    Transition(S.CITY_REVIEW, A.RETURN, S.DISTRICT_HANDLING, ("city_handler",), opinion_required=True),
+    Transition(S.CITY_APPROVAL, A.APPROVE, S.CLOSED, ("city_reviewer",)),
+    Transition(S.CITY_APPROVAL, A.RETURN, S.CITY_REVIEW, ("city_reviewer",), opinion_required=True),
+)
+
+# Actions on any open problem: (action, resulting state or None = unchanged, roles, opinion required).
+ANY_OPEN: tuple[tuple[Action, ProblemState | None, tuple[str, ...], bool], ...] = (
+    (A.REASSIGN, S.PENDING, ("city_handler",), False),           # 待处理 in the new district
+    (A.ESCALATE, None, ("city_handler",), False),                # flagged, stays in the workflow
+    (A.APPROVE_ESCALATION, None, ("city_reviewer",), False),
+    (A.REQUEST_DEFERRAL, None, ("district_handler",), False),
+    (A.GRANT_DEFERRAL, None, ("city_reviewer",), False),         # sets the new deadline
+    (A.REFUSE_DEFERRAL, None, ("city_reviewer",), True),
+)
+
+ALLOWED: dict[tuple[ProblemState, Action], Transition] = {(t.source, t.action): t for t in TRANSITIONS}
+for _state in OPEN_STATES:
+    for _action, _target, _roles, _opinion in ANY_OPEN:
+        ALLOWED[(_state, _action)] = Transition(_state, _action, _target or _state, _roles, _opinion)
+
+
+def allowed_actions(state: ProblemState) -> list[Action]:
+    """The workflow actions possible from ``state`` (none from 已办结)."""
+    return [action for (source, action) in ALLOWED if source is state]
+
+
+def transition(state: ProblemState, action: Action) -> Transition:
+    """The transition of ``action`` from ``state``; ValueError naming both if not allowed."""
+    try:
+        return ALLOWED[(state, action)]
+    except KeyError:
+        possible = ", ".join(a.value for a in allowed_actions(state)) or "none"
+        raise ValueError(f"action {action.value!r} is not allowed from {state.label} "
+                         f"(allowed: {possible})") from None
