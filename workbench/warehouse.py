@@ -178,9 +178,17 @@ class Warehouse:
 
     # -- writes -------------------------------------------------------------------
     def stage(self, data: pa.Table) -> str:
-        """Copy ``data`` into a new stage table and return its name."""
+        """Copy ``data`` into a new stage table and return its name (PostgreSQL: COPY)."""
         name = f"{STAGE_PREFIX}{uuid.uuid4().hex[:12]}"
-        self.con.create_table(name, data)
+        if self.backend != "postgres":
+            self.con.create_table(name, data)
+            return name
+        self.con.create_table(name, schema=ibis.Schema.from_pyarrow(data.schema))
+        cols = ", ".join(f'"{c}"' for c in data.column_names)
+        with self.con.begin() as cursor, cursor.copy(f'COPY "{name}" ({cols}) FROM STDIN') as copy:
+            for batch in data.to_batches(65536):
+                for row in zip(*(col.to_pylist() for col in batch.columns), strict=True):
+                    copy.write_row(row)
         return name
 
     def replace_partitions(self, replacements: Sequence[tuple[str, dict[str, Any], pa.Table | None]]) -> None:
@@ -212,6 +220,11 @@ class Warehouse:
             with self.transaction() as execute:
                 for sql in statements:
                     execute(sql)
+            if self.backend == "postgres":
+                # fresh statistics, or the planner takes a loaded table for empty and
+                # nested-loops every join (seen here: seconds became minutes)
+                for target in dict.fromkeys(t for t, _, _ in replacements):
+                    self.con.raw_sql(f'ANALYZE "{target}"').close()
         finally:
             for name in filter(None, names):
                 if registered:

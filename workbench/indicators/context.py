@@ -37,7 +37,7 @@ def age_at(birth: ir.DateValue, month: ir.IntegerValue) -> ir.IntegerValue:
     """Completed years from ``birth`` to the first day of month index ``month``."""
     year, mon = month // 12, month % 12 + 1
     before_birthday = (mon < birth.month()) | ((mon == birth.month()) & (birth.day() > 1))
-    return (year - birth.year().cast("int64")) - before_birthday.cast("int64")
+    return (year - birth.year().cast("int64")) - ibis.ifelse(before_birthday, 1, 0)
 
 
 @dataclass

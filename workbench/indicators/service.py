@@ -15,13 +15,22 @@ from workbench.indicators.runner import Evaluation, evaluate
 
 def run_indicators(period: str, only: list[str] | None = None, overrides: list[str] | None = None,
                    dry_run: bool = False, progress: bool = False, out: TextIO = sys.stdout) -> int:
-    evaluations = evaluate(period, only=only, overrides=overrides, progress=progress)
+    from workbench.errors import UsageError
+    from workbench.office.publish import publish
+    from workbench.office.runs import record_failed_run
+
+    try:
+        evaluations = evaluate(period, only=only, overrides=overrides, progress=progress)
+    except UsageError:
+        raise  # bad arguments: nothing ran, nothing to record
+    except Exception as exc:
+        if not dry_run:
+            record_failed_run(period, exc, only)
+        raise
     if dry_run:
         print_dry_run(period, evaluations, out)
         return 0
-    from workbench.office.publish import publish
-
-    summary = publish(evaluations, period)
+    summary = publish(evaluations, period, only=only)
     hits = sum(len(e.problems) for e in evaluations)
     print(f"indicators {period}: {len(evaluations)} evaluated, {hits} hits; published: "
           f"{summary.new} new, {summary.updated} updated, {summary.reopened} reopened "
