@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="show hits added and removed against what is published; publish nothing")
     ind.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    mo = sub.add_parser("monthly", help="the scheduled monthly job: intake, indicators and statistics notebooks")
+    mo.add_argument("--landing", required=True, help="folder or ftp://user:pass@host[:port]/path")
+    mo.add_argument("--period", required=True, help="delivery period, YYYYMM")
+    mo.add_argument("--quiet", action="store_true", help="no progress bar")
+
     cat = sub.add_parser("catalogue", help="the indicator catalogue as CSV")
     cat.add_argument("--out", type=Path, help="write to this file (default: standard output)")
 
@@ -141,6 +146,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             only = args.only.split(",") if args.only else None
             return run_indicators(args.period, only=only, overrides=args.param, dry_run=args.dry_run,
                                   progress=not args.quiet and sys.stderr.isatty())
+        case "monthly":
+            from workbench.monthly import print_summary, run_monthly
+
+            result = run_monthly(args.landing, args.period, progress=not args.quiet and sys.stderr.isatty())
+            print_summary(result)
+            return result.exit_code
         case "catalogue":
             from workbench.indicators.catalogue import write_csv
 
