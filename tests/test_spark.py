@@ -19,7 +19,7 @@ pyspark = pytest.importorskip("pyspark")
 
 
 @pytest.fixture(scope="module")
-def spark_warehouse(synth_warehouse):
+def spark_warehouse(synth_warehouse, tmp_path_factory):
     import ibis
     from pyspark.sql import SparkSession
 
@@ -27,6 +27,7 @@ def spark_warehouse(synth_warehouse):
     session = (SparkSession.builder.master("local[2]").appName("workbench-tests")
                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "4")
                .config("spark.driver.host", "127.0.0.1").config("spark.sql.session.timeZone", "UTC")
+               .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
                .getOrCreate())
     con = ibis.pyspark.connect(session)
     _, url = synth_warehouse
@@ -35,7 +36,9 @@ def spark_warehouse(synth_warehouse):
             t = duck.table(name)
             if PERIOD_COL in t.columns and name != "contrib_history":
                 t = t.filter(t[PERIOD_COL] >= "202306")
-            con.create_table(name, t.to_pyarrow().to_pandas(types_mapper=None), overwrite=True)
+            # Spark infers decimal precision from the values; give it the warehouse's schema
+            con.create_table(f"{name}_raw", t.to_pyarrow().to_pandas(integer_object_nulls=True), overwrite=True)
+            con.create_table(name, con.table(f"{name}_raw").cast(t.schema()), overwrite=True)
     yield Warehouse.from_connection(con, "pyspark://local")
     session.stop()
 
