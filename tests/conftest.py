@@ -111,3 +111,15 @@ def evaluated_rows(url: str, period: str, codes: list[str], overrides: list[str]
         evs = evaluate(period, only=codes, overrides=overrides, warehouse=wh)
     return {(p.indicator_code, p.subject_key, p.district_code, "" if p.amount is None else f"{p.amount:.2f}")
             for ev in evs for p in ev.problems}
+
+
+def assert_matches_truth(synth_warehouse, code: str, period: str, may_be_empty: bool = False) -> None:
+    """Precision and recall 1.0 for ``code`` in ``period``: exactly the planted positives
+    (subject, district, amount), and none of the planted near-misses."""
+    landing, url = synth_warehouse
+    got = evaluated_rows(url, period, [code])
+    want = {r for r in truth_rows(landing, period) if r[0] == code}
+    assert want or may_be_empty, f"no planted {code} in {period}"
+    assert got == want
+    near = {r[1] for r in truth_rows(landing, period, "negatives.csv") if r[0] == code}
+    assert not near & {r[1] for r in got}

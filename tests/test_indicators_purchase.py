@@ -8,7 +8,7 @@ import datetime as dt
 import ibis
 import pandas as pd
 import pytest
-from conftest import SYNTH_PERIOD, evaluated_rows, truth_rows
+from conftest import SYNTH_PERIOD, assert_matches_truth, evaluated_rows, truth_rows
 
 from workbench.indicators.purchase import on_or_after_months_before
 from workbench.periods import month_range
@@ -19,13 +19,7 @@ CODES = ["GC-001", "GC-002", "GF-001", "GF-002"]
 @pytest.mark.parametrize("code", CODES)
 @pytest.mark.parametrize("period", month_range(SYNTH_PERIOD, 2))
 def test_planted_positives_found_and_near_misses_not(synth_warehouse, code, period):
-    landing, url = synth_warehouse
-    got = evaluated_rows(url, period, [code])
-    want = {r for r in truth_rows(landing, period) if r[0] == code}
-    assert want, f"no planted {code} in {period}"
-    assert got == want
-    near = {r[1] for r in truth_rows(landing, period, "negatives.csv") if r[0] == code}
-    assert not near & {r[1] for r in got}
+    assert_matches_truth(synth_warehouse, code, period)
 
 
 @pytest.mark.parametrize("family", ["GC", "GF"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SYNTH_PERIOD, evaluated_rows, truth_rows
+from conftest import SYNTH_PERIOD, assert_matches_truth, evaluated_rows, truth_rows
 
 from workbench.periods import month_range
 
@@ -13,13 +13,7 @@ CODES = ["JM-001", "JM-002", "JM-003", "JG-001", "JG-002"]
 @pytest.mark.parametrize("code", CODES)
 @pytest.mark.parametrize("period", month_range(SYNTH_PERIOD, 2))
 def test_planted_positives_found_and_near_misses_not(synth_warehouse, code, period):
-    landing, url = synth_warehouse
-    got = evaluated_rows(url, period, [code])
-    want = {r for r in truth_rows(landing, period) if r[0] == code}
-    assert want, f"no planted {code} in {period}"
-    assert got == want
-    near = {r[1] for r in truth_rows(landing, period, "negatives.csv") if r[0] == code}
-    assert not near & {r[1] for r in got}
+    assert_matches_truth(synth_warehouse, code, period)
 
 
 def test_resident_pension_age_is_a_parameter(synth_warehouse):
