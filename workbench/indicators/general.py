@@ -9,7 +9,9 @@ import ibis
 from workbench.idno import check_char_expr, wrong_check_char
 from workbench.indicators.context import Context
 from workbench.indicators.policies import BASE_LIMITS, FUND_SUPERVISION_RULES, SOCIAL_INSURANCE_LAW
-from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
+from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
+from workbench.periods import add_months
+from workbench.warehouse import PERIOD_COL
 
 CENT = Decimal("0.01")
 
@@ -109,3 +111,46 @@ def zh_005(ctx: Context, p: dict):
     hits = c.filter(c.lower.notnull() & ((c.base < c.lower) | (c.base > c.upper)))
     return person_problems(ctx, hits, contrib_id="contrib_id", period="period", base="base",
                         lower="lower", upper="upper")
+
+
+# --- project indicators (not core) ---------------------------------------------------------
+
+
+@indicator(
+    "ZH-006", "同一信用代码多个单位编号", line=BusinessLine.GENERAL, subject=SubjectType.UNIT,
+    severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, FUND_SUPERVISION_RULES), has_amount=False,
+    kind=WarningKind.ANALYSIS,
+    description=("本期参保单位快照中同一统一社会信用代码对应规定个数及以上的单位编号（参数 min_unit_ids），"
+                 "疑似重复登记、拆分参保或规避欠费稽核；所属区取单位编号最小的一条。"),
+    params=("min_unit_ids",),
+)
+def zh_006(ctx: Context, p: dict):
+    units = ctx.snapshot("sb_unit")
+    units = units.filter(units.uscc.notnull())
+    multi = units.group_by("uscc").agg(unit_ids=units.unit_id.nunique(), first_unit=units.unit_id.min())
+    multi = multi.filter(multi.unit_ids >= int(p["min_unit_ids"]))
+    home = multi.join(units, multi.first_unit == units.unit_id).select(
+        multi.uscc, multi.unit_ids, home_district=units.district_code)
+    hits = units.join(home, "uscc")
+    return hits.select(subject_key=hits.uscc, district_code=hits.home_district,
+                       amount=ibis.null("decimal(18,2)"), unit_id=hits.unit_id, unit_name=hits.unit_name,
+                       status=hits.status, unit_ids=hits.unit_ids)
+
+
+@indicator(
+    "ZH-007", "个人编号身份号码变更无变更登记", line=BusinessLine.GENERAL, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(SOCIAL_INSURANCE_LAW, FUND_SUPERVISION_RULES), has_amount=False,
+    description=("同一个人编号在本期参保人员快照中的身份号码与规定月数前快照（参数 compare_months）中的不同，"
+                 "且没有由原号码变更为新号码的姓名及身份号码变更记录，疑似篡改参保身份。"),
+    params=("compare_months",),
+)
+def zh_007(ctx: Context, p: dict):
+    now = ctx.snapshot("sb_person")
+    then = ctx.table("sb_person")
+    then = then.filter(then[PERIOD_COL] == add_months(ctx.period, -int(p["compare_months"])))
+    then = then.select(old_pid=then.person_id, old_id_no=then.id_no)
+    changed = now.join(then, now.person_id == then.old_pid).filter(lambda t: t.id_no != t.old_id_no)
+    changed = changed.select(id=changed.id_no, person_id=changed.person_id, old_id_no=changed.old_id_no)
+    ch = ctx.snapshot("ref_identity_change")
+    hits = changed.anti_join(ch, (changed.old_id_no == ch.old_id_no) & (changed.id == ch.new_id_no))
+    return person_problems(ctx, hits, person_id="person_id", old_id_no="old_id_no")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import ibis
 
 from workbench.indicators.context import Context, month_index
-from workbench.indicators.pension import pension_pay
+from workbench.indicators.pension import in_prison, pension_pay
 from workbench.indicators.policies import (
     BEIJING_EMPLOYMENT_SUBSIDY,
     EMPLOYMENT_FUNDS,
     UNEMPLOYMENT_REGULATION,
 )
-from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
+from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
 
 JOB_SUBSIDIES = ("11", "12")  # 社会保险补贴, 岗位补贴
 
@@ -107,3 +107,57 @@ def jy_005(ctx: Context, p: dict):
     closed = units.group_by("uscc").agg(close_date=units.close_date.min())
     hits = s.join(closed, s.unit_uscc == closed.uscc).filter(lambda t: t.close_date < t.pay_date)
     return subsidy_problems(hits, "unit_uscc", pay_date="pay_date", close_date="close_date")
+
+
+# --- project indicators (not core) ---------------------------------------------------------
+
+
+@indicator(
+    "JY-006", "服刑期间享受就业补贴", line=BusinessLine.HR_MARKET, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(EMPLOYMENT_FUNDS, BEIJING_EMPLOYMENT_SUBSIDY), has_amount=True,
+    description=("本期发放的就业补贴（任一类型），补贴所属期落在补贴对象服刑期间"
+                 "（入狱月份至出狱月份，未出狱视为仍在服刑），服刑人员不可能就业或创业，疑似冒领。"),
+)
+def jy_006(ctx: Context, p: dict):
+    s = ctx.rows("rlzy_subsidy")
+    hits = in_prison(ctx, s.mutate(id=s.id_no))
+    return subsidy_problems(hits, "id_no")
+
+
+@indicator(
+    "JY-007", "一次性吸纳就业补贴对应人员无单位缴费", line=BusinessLine.HR_MARKET, subject=SubjectType.UNIT,
+    severity=Severity.HIGH, policy=(EMPLOYMENT_FUNDS, BEIJING_EMPLOYMENT_SUBSIDY), has_amount=True,
+    description=("本期向单位发放的一次性吸纳就业补贴（13），该统一社会信用代码对应的参保单位在补贴所属期"
+                 "前后规定月数内（参数 hire_grace_months）没有为补贴所指人员正常缴纳职工基本养老保险（110），"
+                 "疑似虚构吸纳就业。"),
+    params=("hire_grace_months",),
+)
+def jy_007(ctx: Context, p: dict):
+    grace = int(p["hire_grace_months"])
+    s = unit_subsidies(ctx)
+    s = s.filter(s.unit_uscc.notnull() & (s.subsidy_type == "13"))
+    units = ctx.snapshot("sb_unit")
+    contrib = ctx.with_ids(ctx.history("sb_contrib"))
+    contrib = contrib.filter((contrib.pay_type == "1") & (contrib.insurance_type == "110"))
+    paid = units.join(contrib, units.unit_id == contrib.unit_id).select(
+        uscc=units.uscc, paid_id=contrib.id, paid_month=month_index(contrib.period))
+    month = month_index(s.period)
+    hits = s.anti_join(paid, (s.unit_uscc == paid.uscc) & (s.id_no == paid.paid_id)
+                       & (paid.paid_month >= month - grace) & (paid.paid_month <= month + grace))
+    return subsidy_problems(hits, "unit_uscc", id_no="id_no")
+
+
+@indicator(
+    "JY-008", "退休人员享受创业担保贷款贴息", line=BusinessLine.HR_MARKET, subject=SubjectType.PERSON,
+    severity=Severity.MEDIUM, policy=(EMPLOYMENT_FUNDS, BEIJING_EMPLOYMENT_SUBSIDY), has_amount=True,
+    kind=WarningKind.ANALYSIS,
+    description=("本期发放的创业担保贷款贴息（14），贴息对象在本期参保人员快照中为退休领取待遇状态（4），"
+                 "不属于创业担保贷款扶持对象，疑似违规享受。"),
+)
+def jy_008(ctx: Context, p: dict):
+    s = ctx.rows("rlzy_subsidy")
+    s = s.filter(s.subsidy_type == "14")
+    people = ctx.snapshot("sb_person")
+    retired = people.filter(people.status == "4").select(retired_id=people.id_no).distinct()
+    hits = s.join(retired, s.id_no == retired.retired_id)
+    return subsidy_problems(hits, "id_no")

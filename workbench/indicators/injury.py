@@ -17,6 +17,7 @@ from workbench.indicators.policies import (
     SOCIAL_INSURANCE_LAW,
 )
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
+from workbench.warehouse import PERIOD_COL
 
 RECOGNIZED = ("1", "2")  # gsrd_case.result: 认定工伤, 视同工伤
 
@@ -141,3 +142,75 @@ def gs_006(ctx: Context, p: dict):
     hits = c.join(last, c.id_no == last.last_idno)
     return hits.select(subject_key=hits.id_no, district_code=hits.last_district, amount=no_amount(),
                        case_id=hits.case_id, accident_date=hits.accident_date, cases=hits.cases)
+
+
+# --- indicators of the workbench's own design (not core) ------------------------------
+
+
+@indicator(
+    "GS-007", "重复发放一次性伤残补助金", line=BusinessLine.INJURY, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(INJURY_REGULATION, FUND_SUPERVISION_REGULATION), has_amount=True,
+    description="同一公民身份号码在已载入的各期中领取一次性伤残补助金（410/42）两次及以上，本期发放的"
+                "第二笔及以后（按发放日期、发放编号排序，最早一笔除外）计入金额。",
+)
+def gs_007(ctx: Context, p: dict):
+    pay = ctx.history("sb_benefit_pay")
+    pay = ctx.with_ids(pay.filter((pay.insurance_type == "410") & (pay.benefit_item == "42")))
+    order = ibis.window(group_by=pay.id, order_by=[pay.pay_date, pay.pay_id])
+    pay = pay.mutate(nth=ibis.row_number().over(order))
+    hits = pay.filter((pay.nth >= 1) & (pay[PERIOD_COL] == ctx.period))
+    return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period", pay_date="pay_date")
+
+
+@indicator(
+    "GS-008", "伤残等级调整后仍发放伤残津贴", line=BusinessLine.INJURY, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(INJURY_REGULATION, DISABILITY_APPRAISAL), has_amount=True,
+    description="本期发放的伤残津贴（410/41），领取人曾有一至六级伤残鉴定结论，但发放日之前最新一次鉴定结论"
+                "（按结论日期、鉴定编号取最新）已为七至十级或未达级，应停发伤残津贴，金额为这些发放额。",
+)
+def gs_008(ctx: Context, p: dict):
+    pay = injury_pay(ctx, "41")
+    ap = ctx.snapshot("ldnl_appraisal")
+    ap = ap.select(ap_idno=ap.id_no, appraisal_id=ap.appraisal_id, concluded=ap.conclusion_date,
+                   grade=ap.disability_grade)
+    j = pay.join(ap, [pay.id == ap.ap_idno, ap.concluded <= pay.pay_date])
+    latest = ibis.window(group_by=j.pay_id, order_by=[j.concluded.desc(), j.appraisal_id.desc()])
+    severe = ((j.grade >= 1) & (j.grade <= 6)).ifelse(1, 0)
+    j = j.mutate(recency=ibis.row_number().over(latest), had_severe=severe.max().over(ibis.window(group_by=j.pay_id)))
+    hits = j.filter((j.recency == 0) & (j.had_severe == 1) & ((j.grade == 0) | (j.grade >= 7)))
+    return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period", appraisal_id="appraisal_id",
+                       grade="grade")
+
+
+@indicator(
+    "GS-009", "劳动能力鉴定超过法定时限", line=BusinessLine.INJURY, subject=SubjectType.APPRAISAL,
+    severity=Severity.LOW, policy=(INJURY_REGULATION, DISABILITY_APPRAISAL), has_amount=False,
+    params=("appraisal_days",),
+    description="本月作出结论的劳动能力鉴定，结论日期距申请日期超过 appraisal_days 天（法定 60 日，可延长 30 日）。",
+)
+def gs_009(ctx: Context, p: dict):
+    ap = ctx.snapshot("ldnl_appraisal")
+    ap = ap.filter((date_month(ap.conclusion_date) == ctx.p)
+                   & (ap.conclusion_date > ap.apply_date + ibis.interval(days=int(p["appraisal_days"]))))
+    return ap.select(subject_key=ap.appraisal_id, district_code=ap.district_code, amount=no_amount(),
+                     case_id=ap.case_id, apply_date=ap.apply_date, conclusion_date=ap.conclusion_date)
+
+
+@indicator(
+    "GS-010", "工伤单位事故当月未缴工伤保险", line=BusinessLine.INJURY, subject=SubjectType.CASE,
+    severity=Severity.HIGH, policy=(SOCIAL_INSURANCE_LAW, INJURY_REGULATION), has_amount=False,
+    description="本月认定（或视同）工伤的案件，用人单位（统一社会信用代码）在已载入的各期缴费明细中没有事故发生月份"
+                "所属期的工伤保险（410）正常缴费或补缴记录，工伤待遇应由用人单位支付而非基金支付。",
+)
+def gs_010(ctx: Context, p: dict):
+    cases = recognized_cases(ctx)
+    cases = cases.filter(cases.unit_uscc.notnull() & (date_month(cases.decision_date) == ctx.p))
+    cases = cases.mutate(accident_month=date_month(cases.accident_date))
+    c = ctx.history("sb_contrib")
+    c = c.filter((c.insurance_type == "410") & c.pay_type.isin(("1", "2")))
+    unit = ctx.snapshot("sb_unit")
+    unit = unit.filter(unit.uscc.notnull()).select(u_id=unit.unit_id, u_uscc=unit.uscc)
+    c = c.join(unit, c.unit_id == unit.u_id)
+    c = c.select(c_uscc=c.u_uscc, c_month=month_index(c.period)).distinct()
+    hits = cases.anti_join(c, [cases.unit_uscc == c.c_uscc, cases.accident_month == c.c_month])
+    return case_rows(hits, unit_uscc="unit_uscc", accident_date="accident_date", decision_date="decision_date")

@@ -18,7 +18,7 @@ from workbench.indicators.policies import (
     RETIREMENT_AGE,
     SOCIAL_INSURANCE_LAW,
 )
-from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
+from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
 from workbench.periods import add_months
 
 MONEY = "decimal(18,2)"
@@ -262,3 +262,72 @@ def yl_010(ctx: Context, p: dict):
     g = g.mutate(extra=(g.total - g.largest).cast(MONEY))
     return person_rows(ctx, g, "extra", person_id="person_id", insurance_type="insurance_type",
                        benefit_item="benefit_item", period="period", rows="rows")
+
+
+# --- indicators of the workbench's own design (not core) ------------------------------
+
+
+@indicator(
+    "YL-011", "终止参保人员领取基本养老金", line=BusinessLine.PENSION, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(SOCIAL_INSURANCE_LAW, FUND_SUPERVISION_REGULATION), has_amount=True,
+    description="本期发放的基本养老金（110/11）的个人编号在本期参保人员快照中为终止参保（status 3），"
+                "终止参保后不应继续发放，金额为这些发放额。",
+)
+def yl_011(ctx: Context, p: dict):
+    pay = pension_pay(ctx)
+    person = ctx.snapshot("sb_person")
+    person = person.filter(person.status == "3").select(st_pid=person.person_id, status=person.status)
+    hits = pay.join(person, pay.person_id == person.st_pid)
+    return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period", person_id="person_id",
+                       status="status")
+
+
+@indicator(
+    "YL-012", "养老金起始期早于首次参保", line=BusinessLine.PENSION, subject=SubjectType.PERSON,
+    severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, PENSION_UNIFIED), has_amount=False,
+    description="本月核定的基本养老金（110）待遇起始期早于该公民身份号码最早的首次参保日期所在月份，"
+                "参保前即开始享受待遇，疑似虚构参保经历或核定错误。",
+)
+def yl_012(ctx: Context, p: dict):
+    ap = pension_approvals(ctx)
+    person = ctx.snapshot("sb_person")
+    first = person.group_by(fe_id=person.id_no).agg(first_enroll=person.first_enroll_date.min())
+    j = ap.join(first, ap.id == first.fe_id)
+    hits = j.filter(month_index(j.start_period) < date_month(j.first_enroll))
+    return person_rows(ctx, hits, None, approval_id="approval_id", approve_date="approve_date",
+                       start_period="start_period", first_enroll_date="first_enroll")
+
+
+@indicator(
+    "YL-013", "核定养老金显著高于本区水平", line=BusinessLine.PENSION, subject=SubjectType.PERSON,
+    severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, FUND_SUPERVISION_RULES), has_amount=False,
+    kind=WarningKind.ANALYSIS, params=("median_ratio",),
+    description="本月核定的基本养老金（110）月待遇达到参保人所属区全部基本养老金核定（本期快照）月待遇中位数的 "
+                "median_ratio 倍及以上，提示核查缴费基数、视同缴费年限等核定依据。",
+)
+def yl_013(ctx: Context, p: dict):
+    district = ctx.person_district("sb").rename(md_id="id", md_district="district_code")
+    every = ctx.snapshot("sb_benefit_approval")
+    every = ctx.with_ids(every.filter(every.insurance_type == "110"))
+    every = every.join(district, every.id == district.md_id)
+    med = every.group_by(med_district=every.md_district).agg(
+        district_median=every.monthly_amount.median().cast(MONEY))
+    ap = pension_approvals(ctx)
+    ap = ap.join(district, ap.id == district.md_id)
+    j = ap.join(med, ap.md_district == med.med_district)
+    hits = j.filter(j.monthly_amount >= factor(p["median_ratio"]) * j.district_median)
+    return person_rows(ctx, hits, None, approval_id="approval_id", monthly_amount="monthly_amount",
+                       district_median="district_median")
+
+
+@indicator(
+    "YL-014", "无死亡记录领取丧葬补助金", line=BusinessLine.PENSION, subject=SubjectType.PERSON,
+    severity=Severity.HIGH, policy=(SOCIAL_INSURANCE_LAW, PENSION_DEATH_STOP), has_amount=True,
+    description="本期发放的丧葬补助金及抚恤金（110/12），领取所依据的参保人在多部门死亡信息中没有死亡记录，"
+                "疑似虚报死亡骗取丧葬补助金，金额为这些发放额。",
+)
+def yl_014(ctx: Context, p: dict):
+    pay = pension_pay(ctx, item="12")
+    dead = ctx.death_months().rename(dead_id="id")
+    hits = pay.anti_join(dead, pay.id == dead.dead_id)
+    return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period", pay_date="pay_date")

@@ -11,7 +11,7 @@ import ibis
 from workbench.indicators.context import Context, date_month
 from workbench.indicators.history import covered_months
 from workbench.indicators.policies import CAR_QUOTA, HOUSE_PURCHASE, SOCIAL_INSURANCE_LAW
-from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
+from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
 
 DISTRICT = "110000"  # indicators-core.md: an application's district is the city
 OUT_OF_TOWN = "2"    # hukou_type 2 外埠
@@ -121,3 +121,55 @@ def gf_001(ctx: Context, p: dict):
 )
 def gf_002(ctx: Context, p: dict):
     return short_contribution_hits(ctx, p, "ref_house_apply")
+
+
+# --- project indicators (not core) ---------------------------------------------------------
+
+
+def dead_applicant_hits(ctx: Context, table: str):
+    """GC-003/GF-003: applications of P whose id has a death date (earliest of ref_death) before apply_date."""
+    apps = ctx.rows(table)
+    d = ctx.snapshot("ref_death")
+    dead = d.group_by(dead_id=d.id_no).agg(death_date=d.death_date.min())
+    hits = apps.join(dead, apps.id_no == dead.dead_id).filter(lambda t: t.death_date < t.apply_date)
+    return hits.select(subject_key=hits.apply_id, district_code=ibis.literal(DISTRICT),
+                       amount=ibis.null("decimal(18,2)"), id_no=hits.id_no, name=hits.name,
+                       apply_date=hits.apply_date, death_date=hits.death_date)
+
+
+@indicator(
+    "GC-003", "已死亡人员申请小客车指标", line=BusinessLine.PURCHASE, subject=SubjectType.APPLICATION,
+    severity=Severity.HIGH, policy=(CAR_QUOTA,), has_amount=False,
+    description=("本期小客车指标申请人的身份号码在多部门死亡信息中有早于申请日期的死亡日期"
+                 "（取最早死亡日期），疑似冒用死亡人员身份申请。"),
+)
+def gc_003(ctx: Context, p: dict):
+    return dead_applicant_hits(ctx, "ref_car_apply")
+
+
+@indicator(
+    "GF-003", "已死亡人员申请购房资格", line=BusinessLine.PURCHASE, subject=SubjectType.APPLICATION,
+    severity=Severity.HIGH, policy=(HOUSE_PURCHASE,), has_amount=False,
+    description=("本期购房资格申请人的身份号码在多部门死亡信息中有早于申请日期的死亡日期"
+                 "（取最早死亡日期），疑似冒用死亡人员身份申请。"),
+)
+def gf_003(ctx: Context, p: dict):
+    return dead_applicant_hits(ctx, "ref_house_apply")
+
+
+@indicator(
+    "GC-004", "购车与购房申请同一身份号码姓名不一致", line=BusinessLine.PURCHASE,
+    subject=SubjectType.APPLICATION, severity=Severity.MEDIUM, policy=(CAR_QUOTA, HOUSE_PURCHASE),
+    has_amount=False, kind=WarningKind.ANALYSIS,
+    description=("本期小客车指标申请人的身份号码在本期购房资格申请中也出现，但两处申请人姓名不同，"
+                 "疑似冒用他人身份号码或申请信息不实。"),
+)
+def gc_004(ctx: Context, p: dict):
+    car = ctx.rows("ref_car_apply")
+    house = ctx.rows("ref_house_apply")
+    house = house.select(house_apply_id=house.apply_id, house_id_no=house.id_no, house_name=house.name)
+    hits = car.join(house, car.id_no == house.house_id_no).filter(lambda t: t.name != t.house_name)
+    return hits.select(subject_key=hits.apply_id, district_code=ibis.literal(DISTRICT),
+                       amount=ibis.null("decimal(18,2)"), id_no=hits.id_no, name=hits.name,
+                       apply_date=hits.apply_date, house_apply_id=hits.house_apply_id,
+                       house_name=hits.house_name)
