@@ -9,7 +9,6 @@ arithmetic on 'YYYYMM' periods as integer month indexes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -86,6 +85,3 @@ class Context:
         """id -> death_month: the month of the earliest death_date of the id."""
         d = self.snapshot("ref_death")
         return d.group_by(id=d.id_no).agg(death_month=date_month(d.death_date.min()))
-
-    def params_repr(self) -> dict[str, Any]:
-        return {"period": self.period}
