@@ -10,28 +10,13 @@ from workbench.idno import check_char_expr, wrong_check_char
 from workbench.indicators.context import Context
 from workbench.indicators.policies import BASE_LIMITS, FUND_SUPERVISION_RULES, SOCIAL_INSURANCE_LAW
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
+from workbench.indicators.subjects import MONEY, no_amount, normal_contrib, person_rows
 from workbench.periods import add_months
 from workbench.warehouse import PERIOD_COL
 
 CENT = Decimal("0.01")
 
 
-def normal_110(ctx: Context):
-    """Normal 110 contributions of P (pay_type 1), with the person's id (sb snapshot of P)."""
-    c = ctx.rows("sb_contrib")
-    c = c.filter((c.insurance_type == "110") & (c.pay_type == "1"))
-    return ctx.with_ids(c)
-
-
-def person_problems(ctx: Context, hits, scheme: str = "sb", amount: str | None = None, **evidence: str):
-    """The runner's columns for person subjects: ``hits`` (with an ``id`` column) keyed by id, with
-    the district of the scheme's person snapshot (smallest person_id), the ``amount`` column (or
-    null) and the named evidence columns (evidence name = column of ``hits``)."""
-    district = ctx.person_district(scheme)
-    hits = hits.join(district, hits.id == district.id)
-    value = hits[amount] if amount else ibis.null("decimal(18,2)")
-    return hits.select(subject_key=hits.id, district_code=district.district_code, amount=value,
-                       **{k: hits[v] for k, v in evidence.items()})
 
 
 @indicator(
@@ -44,7 +29,7 @@ def zh_001(ctx: Context, p: dict):
     multi = people.group_by(id=people.id_no).agg(holders=people.person_id.nunique())
     multi = multi.filter(multi.holders >= 2)
     hits = people.join(multi, people.id_no == multi.id)
-    return person_problems(ctx, hits, person_id="person_id", holders="holders")
+    return person_rows(ctx, hits, person_id="person_id", holders="holders")
 
 
 @indicator(
@@ -57,7 +42,7 @@ def zh_002(ctx: Context, p: dict):
     people = ctx.snapshot("sb_person")
     hits = people.filter(wrong_check_char(people.id_no))
     hits = hits.mutate(id=hits.id_no, expected_check=check_char_expr(hits.id_no))
-    return person_problems(ctx, hits, person_id="person_id", id_no="id_no", expected_check="expected_check")
+    return person_rows(ctx, hits, person_id="person_id", id_no="id_no", expected_check="expected_check")
 
 
 @indicator(
@@ -67,11 +52,11 @@ def zh_002(ctx: Context, p: dict):
                  "疑似重复参保或虚构劳动关系。"),
 )
 def zh_003(ctx: Context, p: dict):
-    c = normal_110(ctx)
+    c = normal_contrib(ctx)
     multi = c.group_by(["id", "period"]).agg(units=c.unit_id.nunique())
     multi = multi.filter(multi.units >= 2)
     hits = c.join(multi, ["id", "period"])
-    return person_problems(ctx, hits, contrib_id="contrib_id", period="period", unit_id="unit_id", units="units")
+    return person_rows(ctx, hits, contrib_id="contrib_id", period="period", unit_id="unit_id", units="units")
 
 
 @indicator(
@@ -85,16 +70,15 @@ def zh_004(ctx: Context, p: dict):
     gap = (acc.opening_balance + acc.credited + acc.interest - acc.withdrawn - acc.closing_balance).abs()
     acc = acc.mutate(gap=gap)
     hits = acc.filter((acc.gap > ibis.literal(CENT)) | (acc.closing_balance < 0))
-    return person_problems(ctx, hits, amount="gap", person_id="person_id", period="period",
-                           opening_balance="opening_balance", closing_balance="closing_balance")
+    return person_rows(ctx, hits, amount="gap", person_id="person_id", period="period",
+                       opening_balance="opening_balance", closing_balance="closing_balance")
 
 
 def base_limit(period, rows: list[dict], side: str):
     """The ``side`` ('lower'/'upper') limit in force for ``period`` ('YYYYMM'), null outside the table."""
-    money = "decimal(18,2)"
-    cases = [(period.between(str(r["from"]), str(r["to"])), ibis.literal(Decimal(str(r[side])), type=money))
+    cases = [(period.between(str(r["from"]), str(r["to"])), ibis.literal(Decimal(str(r[side])), type=MONEY))
              for r in rows]
-    return ibis.cases(*cases, else_=ibis.null(money)) if cases else ibis.null(money)
+    return ibis.cases(*cases, else_=no_amount()) if cases else no_amount()
 
 
 @indicator(
@@ -105,12 +89,12 @@ def base_limit(period, rows: list[dict], side: str):
     params=("base_limits",),
 )
 def zh_005(ctx: Context, p: dict):
-    c = normal_110(ctx)
+    c = normal_contrib(ctx)
     c = c.mutate(lower=base_limit(c.period, p["base_limits"], "lower"),
                  upper=base_limit(c.period, p["base_limits"], "upper"))
     hits = c.filter(c.lower.notnull() & ((c.base < c.lower) | (c.base > c.upper)))
-    return person_problems(ctx, hits, contrib_id="contrib_id", period="period", base="base",
-                        lower="lower", upper="upper")
+    return person_rows(ctx, hits, contrib_id="contrib_id", period="period", base="base",
+                       lower="lower", upper="upper")
 
 
 # --- project indicators (not core) ---------------------------------------------------------
@@ -133,7 +117,7 @@ def zh_006(ctx: Context, p: dict):
         multi.uscc, multi.unit_ids, home_district=units.district_code)
     hits = units.join(home, "uscc")
     return hits.select(subject_key=hits.uscc, district_code=hits.home_district,
-                       amount=ibis.null("decimal(18,2)"), unit_id=hits.unit_id, unit_name=hits.unit_name,
+                       amount=no_amount(), unit_id=hits.unit_id, unit_name=hits.unit_name,
                        status=hits.status, unit_ids=hits.unit_ids)
 
 
@@ -153,4 +137,4 @@ def zh_007(ctx: Context, p: dict):
     changed = changed.select(id=changed.id_no, person_id=changed.person_id, old_id_no=changed.old_id_no)
     ch = ctx.snapshot("ref_identity_change")
     hits = changed.anti_join(ch, (changed.old_id_no == ch.old_id_no) & (changed.id == ch.new_id_no))
-    return person_problems(ctx, hits, person_id="person_id", old_id_no="old_id_no")
+    return person_rows(ctx, hits, person_id="person_id", old_id_no="old_id_no")

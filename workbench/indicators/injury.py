@@ -8,7 +8,6 @@ import datetime as dt
 import ibis
 
 from workbench.indicators.context import Context, date_month, month_index
-from workbench.indicators.pension import no_amount, person_rows
 from workbench.indicators.policies import (
     DISABILITY_APPRAISAL,
     FUND_SUPERVISION_REGULATION,
@@ -17,6 +16,7 @@ from workbench.indicators.policies import (
     SOCIAL_INSURANCE_LAW,
 )
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
+from workbench.indicators.subjects import no_amount, person_rows
 from workbench.warehouse import PERIOD_COL
 
 RECOGNIZED = ("1", "2")  # gsrd_case.result: 认定工伤, 视同工伤

@@ -19,9 +19,9 @@ from workbench.indicators.policies import (
     SOCIAL_INSURANCE_LAW,
 )
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
+from workbench.indicators.subjects import MONEY, normal_contrib, person_rows
 from workbench.periods import add_months
 
-MONEY = "decimal(18,2)"
 RETIRE_PARAMS = ("retire_age_male", "retire_age_female")
 
 
@@ -32,19 +32,11 @@ def pension_pay(ctx: Context, item: str = "11", insurance: str = "110"):
     return ctx.with_ids(pay)
 
 
-def normal_contrib(ctx: Context, insurance: str = "110"):
-    """Normal contributions of P (pay_type 1) of an insurance, with the person's id."""
-    c = ctx.rows("sb_contrib")
-    return ctx.with_ids(c.filter((c.insurance_type == insurance) & (c.pay_type == "1")))
-
 
 def factor(value) -> ibis.Value:
     """A parameter as an exact decimal literal (money is compared without binary floats)."""
     return ibis.literal(Decimal(str(value)), type="decimal(18,6)")
 
-
-def no_amount() -> ibis.Value:
-    return ibis.null(MONEY)
 
 
 def person_facts(ctx: Context, scheme: str = "sb"):
@@ -59,16 +51,6 @@ def retire_age(sex, p: dict) -> ibis.Value:
     """The retirement age of sex 1 / sex 2 (parameters retire_age_male / retire_age_female)."""
     return (sex == "1").ifelse(int(p["retire_age_male"]), int(p["retire_age_female"]))
 
-
-def person_rows(ctx: Context, hits, amount=None, scheme: str = "sb", **evidence):
-    """The runner's columns for a person subject: ``hits`` (with ``id``) keyed by id, the district
-    from the scheme's person snapshot (smallest person_id), ``amount`` (a column name, or null) and
-    evidence (name = column of ``hits``)."""
-    district = ctx.person_district(scheme).rename(did="id", ddistrict="district_code")
-    j = hits.join(district, hits.id == district.did)
-    value = j[amount] if amount else no_amount()
-    return j.select(subject_key=j.id, district_code=j.ddistrict, amount=value,
-                    **{k: j[v] for k, v in evidence.items()})
 
 
 def in_prison(ctx: Context, pay):

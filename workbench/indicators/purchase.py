@@ -12,6 +12,7 @@ from workbench.indicators.context import Context, date_month
 from workbench.indicators.history import covered_months
 from workbench.indicators.policies import CAR_QUOTA, HOUSE_PURCHASE, SOCIAL_INSURANCE_LAW
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
+from workbench.indicators.subjects import no_amount
 
 DISTRICT = "110000"  # indicators-core.md: an application's district is the city
 OUT_OF_TOWN = "2"    # hukou_type 2 外埠
@@ -43,7 +44,7 @@ def identity_change_hits(ctx: Context, p: dict, table: str):
         lambda t: on_or_after_months_before(t.change_date, t.apply_date, p["identity_change_months"])
         & (t.change_date <= t.apply_date))
     return hits.select(subject_key=hits.apply_id, district_code=ibis.literal(DISTRICT),
-                       amount=ibis.null("decimal(18,2)"), id_no=hits.id_no, apply_date=hits.apply_date,
+                       amount=no_amount(), id_no=hits.id_no, apply_date=hits.apply_date,
                        change_id=hits.change_id, old_id_no=hits.old_id_no, change_date=hits.change_date)
 
 
@@ -73,7 +74,7 @@ def short_contribution_hits(ctx: Context, p: dict, table: str):
     hits = hits.mutate(months_paid=hits.months_paid.fill_null(0))
     hits = hits.filter(hits.months_paid < need)
     return hits.select(subject_key=hits.apply_id, district_code=ibis.literal(DISTRICT),
-                       amount=ibis.null("decimal(18,2)"), id_no=hits.id_no, apply_date=hits.apply_date,
+                       amount=no_amount(), id_no=hits.id_no, apply_date=hits.apply_date,
                        months_paid=hits.months_paid, months_required=ibis.literal(need))
 
 
@@ -133,7 +134,7 @@ def dead_applicant_hits(ctx: Context, table: str):
     dead = d.group_by(dead_id=d.id_no).agg(death_date=d.death_date.min())
     hits = apps.join(dead, apps.id_no == dead.dead_id).filter(lambda t: t.death_date < t.apply_date)
     return hits.select(subject_key=hits.apply_id, district_code=ibis.literal(DISTRICT),
-                       amount=ibis.null("decimal(18,2)"), id_no=hits.id_no, name=hits.name,
+                       amount=no_amount(), id_no=hits.id_no, name=hits.name,
                        apply_date=hits.apply_date, death_date=hits.death_date)
 
 
@@ -170,6 +171,6 @@ def gc_004(ctx: Context, p: dict):
     house = house.select(house_apply_id=house.apply_id, house_id_no=house.id_no, house_name=house.name)
     hits = car.join(house, car.id_no == house.house_id_no).filter(lambda t: t.name != t.house_name)
     return hits.select(subject_key=hits.apply_id, district_code=ibis.literal(DISTRICT),
-                       amount=ibis.null("decimal(18,2)"), id_no=hits.id_no, name=hits.name,
+                       amount=no_amount(), id_no=hits.id_no, name=hits.name,
                        apply_date=hits.apply_date, house_apply_id=hits.house_apply_id,
                        house_name=hits.house_name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from workbench.indicators.context import Context, age_at, month_index
-from workbench.indicators.general import normal_110, person_problems
 from workbench.indicators.pension import factor, in_prison
 from workbench.indicators.policies import (
     AGENCY_PENSION,
@@ -14,6 +13,7 @@ from workbench.indicators.policies import (
     SOCIAL_INSURANCE_LAW,
 )
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
+from workbench.indicators.subjects import normal_contrib, person_rows
 
 PAY_EVIDENCE = {"pay_id": "pay_id", "period": "period"}
 
@@ -25,7 +25,7 @@ def scheme_pay(ctx: Context, scheme: str):
 
 def with_normal_110(ctx: Context, rows):
     """``rows`` (id, period) for which a normal sb 110 contribution of P exists for that id and period."""
-    c = normal_110(ctx)
+    c = normal_contrib(ctx)
     return rows.semi_join(c, (rows.id == c.id) & (rows.period == c.period))
 
 
@@ -33,7 +33,7 @@ def paid_after_death(ctx: Context, scheme: str):
     pay = scheme_pay(ctx, scheme)
     dead = ctx.death_months()
     hits = pay.join(dead, pay.id == dead.id).filter(lambda t: month_index(t.period) > t.death_month)
-    return person_problems(ctx, hits, scheme, amount="amount", death_month="death_month", **PAY_EVIDENCE)
+    return person_rows(ctx, hits, scheme=scheme, amount="amount", death_month="death_month", **PAY_EVIDENCE)
 
 
 @indicator(
@@ -44,7 +44,7 @@ def paid_after_death(ctx: Context, scheme: str):
 )
 def jm_001(ctx: Context, p: dict):
     hits = with_normal_110(ctx, scheme_pay(ctx, "jm"))
-    return person_problems(ctx, hits, "jm", amount="amount", **PAY_EVIDENCE)
+    return person_rows(ctx, hits, scheme="jm", amount="amount", **PAY_EVIDENCE)
 
 
 @indicator(
@@ -72,7 +72,7 @@ def jm_003(ctx: Context, p: dict):
     hits = pay.join(birth, pay.id == birth.id)
     hits = hits.mutate(age=age_at(hits.birth_date, month_index(hits.period)))
     hits = hits.filter(hits.age < p["resident_pension_age"])
-    return person_problems(ctx, hits, "jm", amount="amount", birth_date="birth_date", age="age", **PAY_EVIDENCE)
+    return person_rows(ctx, hits, scheme="jm", amount="amount", birth_date="birth_date", age="age", **PAY_EVIDENCE)
 
 
 @indicator(
@@ -94,7 +94,7 @@ def jg_001(ctx: Context, p: dict):
 def jg_002(ctx: Context, p: dict):
     c = ctx.with_ids(ctx.rows("jg_contrib"), "jg")
     hits = with_normal_110(ctx, c.filter(c.pay_type == "1"))
-    return person_problems(ctx, hits, "jg", contrib_id="contrib_id", period="period", unit_id="unit_id")
+    return person_rows(ctx, hits, scheme="jg", contrib_id="contrib_id", period="period", unit_id="unit_id")
 
 
 # --- project indicators (not core) ---------------------------------------------------------
@@ -111,7 +111,7 @@ def jm_004(ctx: Context, p: dict):
     jg = scheme_pay(ctx, "jg")
     jg = jg.select(jg_id=jg.id, jg_period=jg.period).distinct()
     hits = jm.semi_join(jg, [jm.id == jg.jg_id, jm.period == jg.jg_period])
-    return person_problems(ctx, hits, "jm", amount="amount", **PAY_EVIDENCE)
+    return person_rows(ctx, hits, scheme="jm", amount="amount", **PAY_EVIDENCE)
 
 
 @indicator(
@@ -122,7 +122,7 @@ def jm_004(ctx: Context, p: dict):
 )
 def jm_005(ctx: Context, p: dict):
     hits = in_prison(ctx, scheme_pay(ctx, "jm"))
-    return person_problems(ctx, hits, "jm", amount="amount", **PAY_EVIDENCE)
+    return person_rows(ctx, hits, scheme="jm", amount="amount", **PAY_EVIDENCE)
 
 
 @indicator(
@@ -136,7 +136,7 @@ def jm_006(ctx: Context, p: dict):
     c = ctx.with_ids(ctx.rows("jm_contrib"), "jm")
     c = c.mutate(gap=(c.amount - c.grade).abs())
     hits = c.filter(c.gap > factor(p["grade_tolerance"]))
-    return person_problems(ctx, hits, "jm", amount="gap", contrib_id="contrib_id", year="year",
+    return person_rows(ctx, hits, scheme="jm", amount="gap", contrib_id="contrib_id", year="year",
                            grade="grade", paid="amount")
 
 
@@ -153,5 +153,5 @@ def jg_003(ctx: Context, p: dict):
     hits = pay.join(people, pay.person_id == people.person_id)
     hits = hits.select(id=people.id_no, person_id=pay.person_id, pay_id=pay.pay_id, period=pay.period,
                        amount=pay.amount, unit_id=people.unit_id)
-    return person_problems(ctx, hits, "jg", amount="amount", person_id="person_id", unit_id="unit_id",
+    return person_rows(ctx, hits, scheme="jg", amount="amount", person_id="person_id", unit_id="unit_id",
                            **PAY_EVIDENCE)

@@ -7,10 +7,8 @@ from workbench.indicators.pension import (
     RETIRE_PARAMS,
     in_prison,
     latest_approval,
-    normal_contrib,
     pension_pay,
     person_facts,
-    person_rows,
     retire_age,
 )
 from workbench.indicators.policies import (
@@ -23,6 +21,7 @@ from workbench.indicators.policies import (
     UNEMPLOYMENT_REGULATION,
 )
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
+from workbench.indicators.subjects import normal_contrib, person_rows
 
 
 def unemployment_pay(ctx: Context):
