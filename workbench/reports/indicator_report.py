@@ -30,6 +30,7 @@ from workbench.office.runs import SUCCEEDED
 from workbench.periods import check_period
 from workbench.reports import charts
 from workbench.reports.charts import configure
+from workbench.reports.notebook import image, markdown
 
 TOP = 10  # indicators shown in "top" tables and charts unless told
 OFFICES: tuple[str, ...] = (*(c for c in NAMES if c != CITY_CODE), CITY_CODE)  # 17 districts, then 市级
@@ -341,18 +342,6 @@ def styled(df: pd.DataFrame, caption: str | None = None, percent: tuple[str, ...
     return styler
 
 
-def _markdown(text: str):
-    from IPython.display import Markdown
-
-    return Markdown(text)
-
-
-def _image(fig: Figure):
-    from IPython.display import Image
-
-    return Image(data=charts.png(fig), format="png")
-
-
 def period_text(period: str) -> str:
     return f"{period[:4]}年{period[4:]}月"
 
@@ -379,7 +368,7 @@ class IndicatorReport:
 
     def overview(self):
         n = len(all_indicators())
-        return _markdown(f"**期别**：{period_text(self.period)}　**已登记指标**：{n} 个"
+        return markdown(f"**期别**：{period_text(self.period)}　**已登记指标**：{n} 个"
                          f"　**生成时间**：{dt.datetime.now():%Y-%m-%d %H:%M}")
 
     def run(self, run: bool = True, only: str | list[str] | None = None, overrides: list[str] | None = None):
@@ -390,9 +379,9 @@ class IndicatorReport:
             self._hits = None
         rec = self.run_record
         if rec is None:
-            return _markdown(f"{period_text(self.period)}还没有成功发布的指标运行。")
+            return markdown(f"{period_text(self.period)}还没有成功发布的指标运行。")
         how = "本次运行并发布" if run else "以下为已发布的最近一次运行"
-        return _markdown(
+        return markdown(
             f"{how}（运行编号 {rec['id']}）：运行指标 **{rec['evaluated']}** 个，命中 **{rec['hits']:,}** 条；"
             f"发布到监督办公库：新增问题 **{rec['new']:,}** 个，更新 **{rec['updated']:,}** 个，"
             f"重新打开 **{rec['reopened']:,}** 个。")
@@ -400,39 +389,39 @@ class IndicatorReport:
     def by_indicator(self):
         rec = self.run_record
         if rec is None:
-            return _markdown("没有可报告的运行。")
+            return markdown("没有可报告的运行。")
         df = run_indicators_table(rec["id"])
         hit = df[df["hits"] > 0]
         return styled(hit.drop(columns=["seconds"]),
                       caption=f"有命中的指标 {len(hit)} 个（共运行 {len(df)} 个）；金额为命中对象涉及金额之和")
 
     def top_chart(self):
-        return _image(plot_top(top(self.hits, self.top_n), f"命中数最多的 {self.top_n} 个指标"))
+        return image(plot_top(top(self.hits, self.top_n), f"命中数最多的 {self.top_n} 个指标"))
 
     def by_district(self):
         return styled(by_district(self.hits), caption="区划代码不属于 17 个区的问题归市级")
 
     def district_chart(self):
-        return _image(plot_districts(by_district(self.hits), f"{period_text(self.period)}各区命中数与涉及金额"))
+        return image(plot_districts(by_district(self.hits), f"{period_text(self.period)}各区命中数与涉及金额"))
 
     def by_business_line(self):
         return styled(by_business_line(self.hits))
 
     def business_line_chart(self):
-        return _image(plot_business_lines(by_business_line(self.hits),
+        return image(plot_business_lines(by_business_line(self.hits),
                                           f"{period_text(self.period)}各业务条线命中数（括号内为涉及金额）"))
 
     def outcome(self):
         rec = self.run_record
         if rec is None:
-            return _markdown("没有可报告的运行。")
+            return markdown("没有可报告的运行。")
         return styled(outcomes(rec["id"]),
                       caption="新增：首次发现；更新：未办结问题再次命中；重新打开：已办结问题再次命中，新建关联问题")
 
     def run_details(self):
         rec = self.run_record
         if rec is None:
-            return _markdown("没有可报告的运行。")
+            return markdown("没有可报告的运行。")
         df = run_indicators_table(rec["id"])
         return styled(df[["indicator_code", "name", "business_line", "severity", "hits", "seconds"]],
                       caption=f"运行编号 {rec['id']}，开始于 {rec['started_at']:%Y-%m-%d %H:%M:%S}")

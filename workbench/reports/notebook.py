@@ -58,13 +58,15 @@ def styled(df: pd.DataFrame, caption: str | None = None, percent: tuple[str, ...
     return styler
 
 
-def _markdown(text: str):
+def markdown(text: str):
+    """Markdown text for a notebook cell's display."""
     from IPython.display import Markdown
 
     return Markdown(text)
 
 
-def _image(fig):
+def image(fig):
+    """A figure as an inline PNG for a notebook cell's display (embedded in the HTML)."""
     from IPython.display import Image
 
     return Image(data=charts.png(fig), format="png")
@@ -92,28 +94,28 @@ class SourceReport:
     def overview(self):
         """Period, source, tables and time of the report."""
         tables = "、".join(f"{TABLE_MAP[t].title}（{t}）" for t in self.tables)
-        return _markdown(
+        return markdown(
             f"**交付期**：{self.period_text}　**数据来源**：{SOURCE_TITLES[self.source]}（{self.source}）"
             f"　**生成时间**：{dt.datetime.now():%Y-%m-%d %H:%M}\n\n**本来源的表**：{tables}")
 
     def intake(self, run: bool = True):
         """Run the intake of this source's files (``run_intake``) and summarise it."""
         if not run:
-            return _markdown(f"本次未重新接收：以下为仓库中已有的{self.period_text}数据。")
+            return markdown(f"本次未重新接收：以下为仓库中已有的{self.period_text}数据。")
         from workbench.intake import run_intake
 
         result = run_intake(self.landing, self.period, sources=[self.source])
         self.result = result
         files = list(result.tables.values())
         if not files:
-            return _markdown(f"交付 {result.source} 中没有本来源的文件。")
+            return markdown(f"交付 {result.source} 中没有本来源的文件。")
         refused = [t for t in files if t.refused]
         lines = [f"从 {result.source} 接收 {len(files)} 个文件：入库 {len(files) - len(refused)} 个，"
                  f"整文件拒收 {len(refused)} 个。"]
         lines += [f"- **拒收** {t.file}：{t.refused}" for t in refused]
         lines += [f"- 注意：{name} 在交付目录中但不在清单（MANIFEST.csv）中，已忽略"
                   for name in result.unlisted_files]
-        return _markdown("\n".join(lines))
+        return markdown("\n".join(lines))
 
     def counts(self):
         """Rows in, loaded, rejected and duplicates per table."""
@@ -127,19 +129,19 @@ class SourceReport:
         """Rejected rows per table and reason."""
         df = data.rejects_by_reason(self.period, self.source)
         if df.empty:
-            return _markdown("本期没有被拒绝的记录。")
+            return markdown("本期没有被拒绝的记录。")
         df = df.assign(reason_label=df["reason_label"] + "（" + df["reason"] + "）")
         return styled(df.drop(columns=["reason"]), caption=f"共拒绝 {int(df['rows'].sum()):,} 行")
 
     def rejects_chart(self):
         """The rejected rows as a bar chart."""
-        return _image(charts.plot_rejects(data.rejects_by_reason(self.period, self.source)))
+        return image(charts.plot_rejects(data.rejects_by_reason(self.period, self.source)))
 
     def reject_examples(self):
         """The first rejected rows of each table and reason, with line number and raw text."""
         df = data.reject_examples(self.period, self.source, self.examples)
         if df.empty:
-            return _markdown("没有需要列出的拒绝记录。")
+            return markdown("没有需要列出的拒绝记录。")
         return styled(df.drop(columns=["reason"]),
                       caption=f"每个表每种原因最多列出 {self.examples} 行；行号从表头（第 1 行）起算")
 
@@ -147,20 +149,20 @@ class SourceReport:
         """Exact duplicates dropped and key conflicts rejected, per table."""
         df = data.duplicates(self.period, self.source)
         if df.empty:
-            return _markdown("本期没有已入库的文件。")
+            return markdown("本期没有已入库的文件。")
         return styled(df, percent=("duplicate_share",),
                       caption=f"完全重复 {int(df['duplicates'].sum()):,} 行，"
                               f"主键冲突 {int(df['key_conflicts'].sum()):,} 行")
 
     def volume_chart(self):
         """Loaded rows per table: this period against the earlier ones."""
-        return _image(charts.plot_volumes(data.volumes(self.period, self.source, self.history), self.period))
+        return image(charts.plot_volumes(data.volumes(self.period, self.source, self.history), self.period))
 
     def volumes(self):
         """Loaded rows per month (rows) and table (columns)."""
         df = data.volumes(self.period, self.source, self.history)
         if df.empty:
-            return _markdown("对比期内没有已入库的数据。")
+            return markdown("对比期内没有已入库的数据。")
         wide = df.pivot(index="period", columns="table", values="loaded")
         wide = wide[list(dict.fromkeys(df["table"]))].rename(columns=lambda t: TABLE_MAP[t].title)
         return styled(wide.reset_index(), caption=f"{self.period_text}及此前 {self.history} 个月的入库行数")
@@ -169,12 +171,12 @@ class SourceReport:
         """Reference checks between tables (rows load; they are counted here)."""
         df = data.quality(self.period, self.source)
         if df.empty:
-            return _markdown("本来源没有跨表引用检查。")
+            return markdown("本来源没有跨表引用检查。")
         return styled(df, caption="引用不到的记录照常入库，指标计算时不使用，在此计数")
 
     def view(self):
         """This source's business view."""
         df = views.source_view(self.source, self.period)
         if df.empty:
-            return _markdown("本期没有相关数据。")
+            return markdown("本期没有相关数据。")
         return styled(df)

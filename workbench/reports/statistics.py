@@ -37,9 +37,7 @@ from workbench.reports.indicator_report import (
     OFFICES,
     TOP,
     _barh,
-    _image,
     _int,
-    _markdown,
     _short,
     _yuan,
     meta,
@@ -48,6 +46,7 @@ from workbench.reports.indicator_report import (
     period_text,
     styled,
 )
+from workbench.reports.notebook import image, markdown
 from workbench.warehouse import PERIOD_COL, Warehouse
 
 RUN, RI, HIT, PROBLEM = IndicatorRun.__table__, RunIndicator.__table__, RunHit.__table__, Problem.__table__
@@ -385,7 +384,7 @@ class StatisticsReport:
 
     def overview(self):
         ps = self.periods
-        return _markdown(f"**期别**：{period_text(self.period)}　**对比期**：{period_text(ps[0])}至"
+        return markdown(f"**期别**：{period_text(self.period)}　**对比期**：{period_text(ps[0])}至"
                          f"{period_text(ps[-1])}（{len(ps)} 期）　**生成时间**：{dt.datetime.now():%Y-%m-%d %H:%M}")
 
     def summary(self):
@@ -397,7 +396,7 @@ class StatisticsReport:
             return tr[col].get(p, math.nan) if p in tr.index else math.nan
 
         if self.period not in tr.index:
-            return _markdown(f"{period_text(self.period)}还没有成功发布的指标运行：请先运行 `workbench indicators`。")
+            return markdown(f"{period_text(self.period)}还没有成功发布的指标运行：请先运行 `workbench indicators`。")
         items = [("命中数", "hits"), ("涉及金额（元）", "amount"), ("有命中的指标数", "indicators"),
                  ("新增问题", "new"), ("更新问题", "updated"), ("重新打开", "reopened")]
         rows = []
@@ -411,16 +410,16 @@ class StatisticsReport:
         return styled(pd.DataFrame(rows), caption=f"{period_text(self.period)}与{period_text(previous)}")
 
     def trend_chart(self):
-        return _image(plot_trend(self.trend_df[self.trend_df["period"].isin(self.periods)], self.period))
+        return image(plot_trend(self.trend_df[self.trend_df["period"].isin(self.periods)], self.period))
 
     def trend(self):
         df = self.trend_df[self.trend_df["period"].isin(self.periods)]
         if df.empty:
-            return _markdown("对比期内没有成功的指标运行。")
+            return markdown("对比期内没有成功的指标运行。")
         return styled(df, caption="每期取各指标最近一次成功运行的命中；新增、更新、重新打开取该期最近一次运行")
 
     def district_chart(self):
-        return _image(plot_districts(self.districts_df, self.period))
+        return image(plot_districts(self.districts_df, self.period))
 
     def districts(self):
         total = self.districts_df.drop(columns=["office", "district"]).sum(numeric_only=True)
@@ -435,35 +434,35 @@ class StatisticsReport:
             .format(lambda v: f"{v:+,}", subset=["较上期"])
 
     def business_line_chart(self):
-        return _image(plot_lines(lines_by_period(self.hist, self.periods), self.period))
+        return image(plot_lines(lines_by_period(self.hist, self.periods), self.period))
 
     def business_lines(self):
         wide = lines_by_period(self.hist, self.periods)
         wide = wide.loc[:, wide.sum() > 0]
         if wide.empty:
-            return _markdown("对比期内没有命中。")
+            return markdown("对比期内没有命中。")
         wide["合计"] = wide.sum(axis=1)
         return styled(wide.reset_index().rename(columns={"index": "period"}), caption="各期各业务条线的命中数")
 
     def top_chart(self):
-        return _image(plot_top(top_indicators(self.hist, self.period, self.top_n), self.period))
+        return image(plot_top(top_indicators(self.hist, self.period, self.top_n), self.period))
 
     def top_indicators(self):
         df = top_indicators(self.hist, self.period, self.top_n)
         if df.empty:
-            return _markdown("本期没有命中。")
+            return markdown("本期没有命中。")
         return styled(df, caption=f"命中数最多的 {self.top_n} 个指标").format(
             lambda v: f"{v:+,}", subset=["较上期"])
 
     def amount_chart(self):
-        return _image(plot_amounts(self.hits, self.period))
+        return image(plot_amounts(self.hits, self.period))
 
     def amounts(self):
         df = amounts(self.hits)
         return styled(df, caption="只计有金额的命中")
 
     def states_chart(self):
-        return _image(plot_states(self.states_df))
+        return image(plot_states(self.states_df))
 
     def states(self):
         df = self.states_df.copy()
