@@ -859,8 +859,21 @@ def gf002(b: PlantBook, p: int) -> None:
     _outside_story(b, p, "GF-002", "ref_house_apply")
 
 
+STORY_MODULES = ("further", "pension_payments", "unemployment_injury", "subsidies_purchase",
+                 "resident_agency", "accounts_comparison", "evaluation")
+
+
+def load_stories() -> None:
+    """Import the modules holding the further indicators' stories (they register here)."""
+    import importlib
+
+    for name in STORY_MODULES:
+        importlib.import_module(f"workbench.synth.stories_{name}")
+
+
 def plant_all(b: PlantBook) -> None:
     """Plant every story for every month of the window."""
+    load_stories()
     for p in b.months:
         for code in sorted(STORIES):
             STORIES[code](b, p)
