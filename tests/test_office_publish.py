@@ -15,7 +15,7 @@ from workbench.indicators.runner import Evaluation, Problem
 from workbench.office import db
 from workbench.office import publish as publish_mod
 from workbench.office.exports import HEADER, export_problems, published_keys
-from workbench.office.models import IndicatorRun, ProblemEvent, ProblemEvidence, RunHit
+from workbench.office.models import IndicatorRun, ProblemEvent, ProblemEvidence, RunHit, RunIndicator
 from workbench.office.models import Problem as ProblemRow
 from workbench.office.publish import publish
 from workbench.office.states import ALLOWED, Action, ProblemState, transition
@@ -96,7 +96,9 @@ def test_migration_creates_schema_and_downgrades(office: str) -> None:
         assert set(insp.get_table_names()) >= TABLES
         assert db.current(office) == db.head()
         cols = {c["name"] for c in insp.get_columns("problem")}
-        assert {"indicator_code", "subject_key", "state", "recurrence_of", "version", "sql_text"} <= cols
+        assert {"indicator_code", "subject_key", "state", "recurrence_of", "version", "last_run_id"} <= cols
+        assert "sql_text" not in cols  # kept once per run and indicator (0002)
+        assert "sql_text" in {c["name"] for c in insp.get_columns("run_indicator")}
         names = {i["name"] for i in insp.get_indexes("problem")}
         assert "ix_problem_indicator_subject" in names
         # the migrated schema is what the models declare
@@ -150,7 +152,10 @@ def test_publish_new(office: str) -> None:
     ]
     r = rows[0]
     assert (r.first_period, r.last_period, r.version, r.recurrence_of) == ("202405", "202405", 1, None)
-    assert json.loads(r.params_json) == {"threshold": 3} and "A01" in r.sql_text
+    assert json.loads(r.params_json) == {"threshold": 3}
+    sql = query(office, select(RunIndicator.sql_text).where(RunIndicator.run_id == r.last_run_id,
+                                                            RunIndicator.indicator_code == "A01"))
+    assert "A01" in sql[0][0]
     assert count(office, ProblemEvidence) == 6
     ev = query(office, select(ProblemEvidence.row_json).where(ProblemEvidence.problem_id == r.id))
     assert json.loads(ev[0][0])["名称"] == "证据"

@@ -45,7 +45,14 @@ class DemoParams(Strict):
     seed: int
 
 
-MODELS: dict[str, type[Strict]] = {"intake": IntakeParams, "reports": ReportParams, "demo": DemoParams}
+class OfficeParams(Strict):
+    """parameters/office.yaml: the supervision office (workflow database)."""
+
+    evidence_rows: int = Field(ge=0, le=10_000)
+
+
+MODELS: dict[str, type[Strict]] = {"intake": IntakeParams, "reports": ReportParams, "demo": DemoParams,
+                                   "office": OfficeParams}
 
 
 def directory() -> Path:

@@ -67,7 +67,7 @@ class Problem(Base):
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     recurrence_of: Mapped[int | None] = mapped_column(ForeignKey("problem.id"))
     params_json: Mapped[str | None] = mapped_column(Text)
-    sql_text: Mapped[str | None] = mapped_column(Text)
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("indicator_run.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
@@ -123,6 +123,7 @@ class RunIndicator(Base):
     hits: Mapped[int] = mapped_column(Integer, default=0)
     seconds: Mapped[float | None] = mapped_column(Numeric(12, 3, asdecimal=False))
     params_json: Mapped[str | None] = mapped_column(Text)
+    sql_text: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_run_indicator_code", "indicator_code"),)
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
 
+from workbench import params as param_files
 from workbench.districts import CITY_CODE, DISTRICT_CODES
 from workbench.errors import WorkbenchError
 from workbench.indicators.runner import Evaluation, Problem
@@ -35,7 +36,6 @@ from workbench.office.runs import RunSummary, dumps, fail_run, start_run, succee
 from workbench.office.states import SYSTEM, Action, ProblemState
 from workbench.periods import check_period
 
-EVIDENCE_LIMIT = 50   # evidence rows kept per problem and period
 CHUNK = 900           # IN-list size (Oracle allows 1000)
 CENT = Decimal("0.01")
 
@@ -61,9 +61,12 @@ def route(district_code: str | None) -> str:
 
 
 def publish(evaluations: Sequence[Evaluation], period: str, url: str | None = None, *,
-            only: list[str] | None = None, evidence_limit: int = EVIDENCE_LIMIT) -> RunSummary:
-    """Publish the evaluations of ``period`` to the office database; return the run's counts."""
+            only: list[str] | None = None, evidence_limit: int | None = None) -> RunSummary:
+    """Publish the evaluations of ``period`` to the office database; return the run's counts.
+    ``evidence_limit``: evidence rows kept per problem (default: parameters/office.yaml)."""
     check_period(period)
+    if evidence_limit is None:
+        evidence_limit = int(param_files.load("office")["evidence_rows"])
     if evidence_limit < 0:
         raise WorkbenchError(f"evidence_limit must be 0 or more, not {evidence_limit}")
     eng = db.ready(url)
@@ -122,7 +125,7 @@ def _publish(conn: Connection, summary: RunSummary, evaluations: Sequence[Evalua
             "district_code": route(p.district_code),
             "amount": cents(p.amount),
             "params_json": params_text[id(e)],
-            "sql_text": e.sql,
+            "last_run_id": run_id,
             "updated_at": at,
         }
         old = open_rows.get(key)
@@ -174,7 +177,7 @@ def _publish(conn: Connection, summary: RunSummary, evaluations: Sequence[Evalua
     _insert_all(conn, RUN_INDICATOR, [{"run_id": run_id, "indicator_code": e.indicator.code,
                                        "indicator_version": e.indicator.version,
                                        "hits": per_code.get(e.indicator.code, 0), "seconds": round(e.seconds, 3),
-                                       "params_json": params_text[id(e)]}
+                                       "params_json": params_text[id(e)], "sql_text": e.sql}
                                       for e in {e.indicator.code: e for e in evaluations}.values()])
 
 
