@@ -19,7 +19,7 @@ from workbench.indicators.policies import (
     SOCIAL_INSURANCE_LAW,
 )
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
-from workbench.indicators.subjects import MONEY, normal_contrib, person_rows
+from workbench.indicators.subjects import MONEY, normal_contrib, paid_after_death, person_rows
 from workbench.periods import add_months
 
 RETIRE_PARAMS = ("retire_age_male", "retire_age_female")
@@ -83,13 +83,8 @@ def latest_approval(ctx: Context, pay, insurance: str):
     description="本期发放的基本养老金（110/11）所属期晚于参保人死亡月份（多部门死亡信息取最早死亡日期），疑似死亡后继续领取。",
 )
 def yl_001(ctx: Context, p: dict):
-    pay = pension_pay(ctx)
-    dead = ctx.death_months()
-    hits = pay.join(dead, pay.id == dead.id).filter(lambda t: month_index(t.period) > t.death_month)
-    district = ctx.person_district("sb")
-    hits = hits.join(district, hits.id == district.id)
-    return hits.select(subject_key=hits.id, district_code=hits.district_code, amount=hits.amount,
-                       pay_id=hits.pay_id, period=hits.period, death_month=hits.death_month)
+    hits = paid_after_death(ctx, pension_pay(ctx))
+    return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period", death_month="death_month")
 
 
 @indicator(

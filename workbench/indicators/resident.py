@@ -13,7 +13,7 @@ from workbench.indicators.policies import (
     SOCIAL_INSURANCE_LAW,
 )
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
-from workbench.indicators.subjects import normal_contrib, person_rows
+from workbench.indicators.subjects import normal_contrib, paid_after_death, person_rows
 
 PAY_EVIDENCE = {"pay_id": "pay_id", "period": "period"}
 
@@ -29,10 +29,8 @@ def with_normal_110(ctx: Context, rows):
     return rows.semi_join(c, (rows.id == c.id) & (rows.period == c.period))
 
 
-def paid_after_death(ctx: Context, scheme: str):
-    pay = scheme_pay(ctx, scheme)
-    dead = ctx.death_months()
-    hits = pay.join(dead, pay.id == dead.id).filter(lambda t: month_index(t.period) > t.death_month)
+def scheme_paid_after_death(ctx: Context, scheme: str):
+    hits = paid_after_death(ctx, scheme_pay(ctx, scheme))
     return person_rows(ctx, hits, scheme=scheme, amount="amount", death_month="death_month", **PAY_EVIDENCE)
 
 
@@ -54,7 +52,7 @@ def jm_001(ctx: Context, p: dict):
                  "疑似死亡后继续领取。"),
 )
 def jm_002(ctx: Context, p: dict):
-    return paid_after_death(ctx, "jm")
+    return scheme_paid_after_death(ctx, "jm")
 
 
 @indicator(
@@ -82,7 +80,7 @@ def jm_003(ctx: Context, p: dict):
                  "疑似死亡后继续领取。"),
 )
 def jg_001(ctx: Context, p: dict):
-    return paid_after_death(ctx, "jg")
+    return scheme_paid_after_death(ctx, "jg")
 
 
 @indicator(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ibis
 
-from workbench.indicators.context import Context
+from workbench.indicators.context import Context, month_index
 
 MONEY = "decimal(18,2)"
 
@@ -31,3 +31,11 @@ def person_rows(ctx: Context, hits, amount: str | None = None, scheme: str = "sb
     value = j[amount] if amount else no_amount()
     return j.select(subject_key=j.id, district_code=j.ddistrict, amount=value,
                     **{k: j[v] for k, v in evidence.items()})
+
+
+def paid_after_death(ctx: Context, pay):
+    """Benefit rows (with ``id`` and ``period``) for a period after the id's death month
+    (the earliest death date of every agency), with ``death_month``."""
+    dead = ctx.death_months().rename(dead_id="id")
+    hits = pay.join(dead, pay.id == dead.dead_id)
+    return hits.filter(month_index(hits.period) > hits.death_month)

@@ -21,7 +21,7 @@ from workbench.indicators.policies import (
     UNEMPLOYMENT_REGULATION,
 )
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
-from workbench.indicators.subjects import normal_contrib, person_rows
+from workbench.indicators.subjects import normal_contrib, paid_after_death, person_rows
 
 
 def unemployment_pay(ctx: Context):
@@ -63,10 +63,7 @@ def sy_002(ctx: Context, p: dict):
     description="本期发放的失业保险金（210/21）所属期晚于领取人死亡月份（多部门死亡信息取最早死亡日期）。",
 )
 def sy_003(ctx: Context, p: dict):
-    pay = unemployment_pay(ctx)
-    dead = ctx.death_months().rename(dead_id="id")
-    hits = pay.join(dead, pay.id == dead.dead_id)
-    hits = hits.filter(month_index(hits.period) > hits.death_month)
+    hits = paid_after_death(ctx, unemployment_pay(ctx))
     return person_rows(ctx, hits, "amount", pay_id="pay_id", period="period", death_month="death_month")
 
 
