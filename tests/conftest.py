@@ -123,3 +123,22 @@ def assert_matches_truth(synth_warehouse, code: str, period: str, may_be_empty: 
     assert got == want
     near = {r[1] for r in truth_rows(landing, period, "negatives.csv") if r[0] == code}
     assert not near & {r[1] for r in got}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def office(request, tmp_path: Path) -> str:
+    """A fresh, empty office database URL on each engine (not migrated)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'office.sqlite'}"
+    else:
+        import psycopg
+
+        base = request.getfixturevalue("pg_database")
+        with psycopg.connect(base.replace("postgres://", "postgresql://"), autocommit=True) as c:
+            c.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        url = base
+    from workbench.office import db
+
+    db.forget(url)
+    yield url
+    db.forget(url)

@@ -27,23 +27,6 @@ TABLES = {"problem", "problem_evidence", "problem_event", "indicator_run", "run_
 # ---------------------------------------------------------------- fixtures
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def office(request, tmp_path: Path) -> str:
-    """A fresh, empty office database URL on each engine (not migrated)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'office.sqlite'}"
-    else:
-        import psycopg
-
-        base = request.getfixturevalue("pg_database")
-        with psycopg.connect(base.replace("postgres://", "postgresql://"), autocommit=True) as c:
-            c.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        url = base
-    db.forget(url)
-    yield url
-    db.forget(url)
-
-
 @pytest.fixture
 def migrated(office: str) -> str:
     db.upgrade(office)

@@ -72,6 +72,30 @@ def build_parser() -> argparse.ArgumentParser:
     pe.add_argument("--period", required=True)
     pe.add_argument("--out", required=True, type=Path)
 
+    us = sub.add_parser("users", help="office users: add, disable, enable, reset, roles, list")
+    ussub = us.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ua = ussub.add_parser("add", help="add a user (prints its password once)")
+    ua.add_argument("username")
+    ua.add_argument("--name", default="", help="display name (Chinese), default the user name")
+    ua.add_argument("--role", action="append", required=True, help="role code (repeatable)")
+    ua.add_argument("--district", help="district code, for district roles")
+    ua.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    for name, text in (("disable", "disable a user and end its sessions"), ("enable", "enable a user"),
+                       ("reset", "set a new password (prints it once), unlock, end sessions")):
+        x = ussub.add_parser(name, help=text)
+        x.add_argument("username")
+        if name == "reset":
+            x.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    ur = ussub.add_parser("roles", help="replace a user's roles")
+    ur.add_argument("username")
+    ur.add_argument("--role", action="append", required=True, help="role code (repeatable)")
+    ur.add_argument("--district", help="district code, for district roles")
+    ussub.add_parser("list", help="list the users")
+
+    lg = sub.add_parser("log", help="the append-only action log")
+    lgsub = lg.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    lgsub.add_parser("verify", help="check the hash chain: any edited or deleted record is reported")
+
     d = sub.add_parser("demo", help="synthetic data, intake and reports on the embedded defaults")
     d.add_argument("--period", help="period to generate (default: parameters/demo.yaml)")
     d.add_argument("--persons", type=int, help="persons (default: parameters/demo.yaml)")
@@ -165,11 +189,55 @@ def _dispatch(args: argparse.Namespace) -> int:
             n = export_problems(args.period, args.out)
             print(f"wrote {n} problems to {args.out}")
             return 0
+        case "users":
+            return _users(args)
+        case "log":
+            from workbench.office import actionlog, db
+
+            with db.ready().connect() as conn:
+                result = actionlog.verify(conn)
+            if not result.ok:
+                print(f"Error: action log broken: {result.reason}", file=sys.stderr)
+                return 1
+            print(f"action log: {result.records} records, chain intact")
+            return 0
         case "demo":
             from workbench.demo import run_demo
 
             return run_demo(period=args.period, persons=args.persons)
     raise UsageError(f"unknown command {args.command}")  # pragma: no cover
+
+
+def _users(args: argparse.Namespace) -> int:
+    from workbench.office import accounts
+
+    def stdin_password() -> str | None:
+        return sys.stdin.readline().rstrip("\n") if getattr(args, "password_stdin", False) else None
+
+    match args.action:
+        case "add":
+            acc, password = accounts.add_user(args.username, args.name, args.role, args.district, stdin_password(),
+                                              actor="cli")
+            print(f"added {acc.username} ({', '.join(sorted(acc.roles))}"
+                  f"{', ' + acc.district_code if acc.district_code else ''})")
+            if not args.password_stdin:
+                print(f"password: {password}")
+        case "disable" | "enable":
+            accounts.set_disabled(args.username, args.action == "disable", actor="cli")
+            print(f"{args.action}d {args.username}")
+        case "reset":
+            given = stdin_password()
+            password = accounts.reset_password(args.username, given, actor="cli")
+            print(f"new password of {args.username}" + ("" if given else f": {password}"))
+        case "roles":
+            acc = accounts.set_roles(args.username, args.role, args.district, actor="cli")
+            print(f"{acc.username}: {', '.join(sorted(acc.roles))}")
+        case "list":
+            for acc, disabled, locked in accounts.list_users():
+                state = "disabled" if disabled else (f"locked until {locked:%H:%M}" if locked else "active")
+                print(f"{acc.username:<20} {acc.district_code or '-':<8} {state:<20} {','.join(sorted(acc.roles))}"
+                      f"  {acc.display_name}")
+    return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -58,6 +58,27 @@ class AccountingError(WorkbenchError):
     """rows in != loaded + rejected + duplicates for a file: the run fails."""
 
 
+class OfficeError(WorkbenchError):
+    """An office action refused: ``str()`` is the English message (CLI), ``zh`` the Chinese
+    one shown in the web apps."""
+
+    def __init__(self, message: str, zh: str, **context: object) -> None:
+        super().__init__(message, **context)
+        self.zh = zh
+
+
+class AuthError(OfficeError):
+    """Login refused or session no longer valid."""
+
+
+class PermissionDenied(OfficeError):
+    """The user's roles or district do not allow the action."""
+
+
+class StaleEdit(OfficeError):
+    """Someone else changed the record since it was read (optimistic locking)."""
+
+
 def suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
     """A ``; did you mean …?`` suffix naming close matches, or an empty string."""
     close = difflib.get_close_matches(value, list(choices), n=3, cutoff=0.6)

@@ -45,10 +45,19 @@ class DemoParams(Strict):
     seed: int
 
 
+class LoginParams(Strict):
+    max_failed: int = Field(ge=1, le=100)
+    lock_minutes: int = Field(ge=1, le=10_080)
+    session_idle_minutes: int = Field(ge=1, le=1_440)
+    session_max_hours: int = Field(ge=1, le=168)
+    min_password_length: int = Field(ge=8, le=128)
+
+
 class OfficeParams(Strict):
     """parameters/office.yaml: the supervision office (workflow database)."""
 
     evidence_rows: int = Field(ge=0, le=10_000)
+    login: LoginParams
 
 
 MODELS: dict[str, type[Strict]] = {"intake": IntakeParams, "reports": ReportParams, "demo": DemoParams,

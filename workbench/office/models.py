@@ -169,3 +169,73 @@ class OfficeLock(Base):
 
     name: Mapped[str] = mapped_column(String(CODE), primary_key=True)
     locked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+# ------------------------------------------------------------------ users and the action log
+class User(Base):
+    """A person who logs in to the office (README, Roles); district users have a district."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    username: Mapped[str] = mapped_column(String(ACTOR), unique=True)
+    display_name: Mapped[str] = mapped_column(String(ACTOR))
+    district_code: Mapped[str | None] = mapped_column(String(DISTRICT))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[int] = mapped_column(Integer, default=0)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+
+
+class UserSession(Base):
+    """A login; the browser holds the token, the database only its SHA-256."""
+
+    __tablename__ = "user_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_user_session_user_id", "user_id"),)
+
+
+class ActionLog(Base):
+    """Append-only, hash-chained: ``hash`` = SHA-256 of ``prev_hash`` and the record."""
+
+    __tablename__ = "action_log"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    actor: Mapped[str] = mapped_column(String(ACTOR))
+    action: Mapped[str] = mapped_column(String(CODE))
+    target: Mapped[str | None] = mapped_column(String(KEY))
+    district_code: Mapped[str | None] = mapped_column(String(DISTRICT))
+    detail_json: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_action_log_actor_at", "actor", "at"), Index("ix_action_log_action_at", "action", "at"))
+
+
+class LogAnchor(Base):
+    """The chain's head (records and last hash), moved in the transaction of every append:
+    deleting the newest records is caught too, and appends are serialized by its row lock."""
+
+    __tablename__ = "log_anchor"
+
+    name: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    records: Mapped[int] = mapped_column(Integer, default=0)
+    last_id: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,183 @@
+"""Users, argon2 passwords, lockout, sessions and the hash-chained action log, on SQLite and
+PostgreSQL, through the service layer and the `workbench users` / `workbench log verify` CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from workbench.errors import AuthError, OfficeError, UsageError
+from workbench.office import accounts, actionlog, db
+from workbench.office.models import ActionLog, User, now
+from workbench.office.roles import Role
+
+PASSWORD = "Correct-Horse-9"
+
+
+def user(office: str, name: str = "dh1", roles=("district_handler",), district: str | None = "110105"):
+    return accounts.add_user(name, "区县处理人", list(roles), district, PASSWORD, url=office)[0]
+
+
+def log_rows(office: str) -> list:
+    with db.engine(office).connect() as conn:
+        return conn.execute(select(ActionLog).order_by(ActionLog.id)).all()
+
+
+def test_password_is_stored_as_argon2_and_login_gives_a_session(office: str) -> None:
+    acc = user(office)
+    assert acc.roles == {Role.DISTRICT_HANDLER} and acc.district_code == "110105"
+    with db.engine(office).connect() as conn:
+        stored = conn.execute(select(User.password_hash)).scalar_one()
+    assert stored.startswith("$argon2id$") and PASSWORD not in stored
+    logged, token = accounts.login("dh1", PASSWORD, url=office)
+    assert logged == acc
+    assert accounts.session_account(token, url=office) == acc
+    with db.engine(office).connect() as conn:  # only the token's hash is kept
+        assert token not in str(conn.execute(text("SELECT token_hash FROM user_session")).all())
+    accounts.logout(token, url=office)
+    with pytest.raises(AuthError) as e:
+        accounts.session_account(token, url=office)
+    assert e.value.zh == "登录已过期，请重新登录"
+    assert [r.action for r in log_rows(office)] == ["user_add", "login", "logout"]
+
+
+def test_wrong_password_locks_after_max_failed_and_unlocks_later(office: str) -> None:
+    user(office)
+    limit = accounts.login_params()["max_failed"]
+    t0 = now()
+    for _ in range(limit - 1):
+        with pytest.raises(AuthError) as e:
+            accounts.login("dh1", "wrong-password", at=t0, url=office)
+        assert e.value.zh == "用户名或密码错误"
+    with pytest.raises(AuthError) as e:
+        accounts.login("dh1", "wrong-password", at=t0, url=office)
+    assert "锁定" in e.value.zh
+    with pytest.raises(AuthError) as e:  # locked: even the right password is refused
+        accounts.login("dh1", PASSWORD, at=t0 + timedelta(minutes=1), url=office)
+    assert "锁定" in e.value.zh
+    later = t0 + timedelta(minutes=accounts.login_params()["lock_minutes"] + 1)
+    assert accounts.login("dh1", PASSWORD, at=later, url=office)[0].username == "dh1"
+    failed = [r for r in log_rows(office) if r.action == "login_failed"]
+    assert len(failed) == limit + 1
+
+
+def test_unknown_user_and_disabled_user_are_refused_and_logged(office: str) -> None:
+    user(office)
+    with pytest.raises(AuthError):
+        accounts.login("nobody", PASSWORD, url=office)
+    _, token = accounts.login("dh1", PASSWORD, url=office)
+    accounts.set_disabled("dh1", True, url=office)
+    with pytest.raises(AuthError):  # disabling ends the sessions
+        accounts.session_account(token, url=office)
+    with pytest.raises(AuthError) as e:
+        accounts.login("dh1", PASSWORD, url=office)
+    assert e.value.zh == "账号已停用，请联系管理员"
+    accounts.set_disabled("dh1", False, url=office)
+    assert accounts.login("dh1", PASSWORD, url=office)
+
+
+def test_session_expires_when_idle_and_after_its_maximum(office: str) -> None:
+    user(office)
+    p = accounts.login_params()
+    t0 = now()
+    _, token = accounts.login("dh1", PASSWORD, at=t0, url=office)
+    step = timedelta(minutes=p["session_idle_minutes"] - 1)
+    at = t0
+    while at + step < t0 + timedelta(hours=p["session_max_hours"]):
+        at += step
+        accounts.session_account(token, at=at, url=office)  # used in time: still alive
+    with pytest.raises(AuthError):
+        accounts.session_account(token, at=t0 + timedelta(hours=p["session_max_hours"], minutes=1), url=office)
+    _, token = accounts.login("dh1", PASSWORD, at=t0, url=office)
+    with pytest.raises(AuthError):
+        accounts.session_account(token, at=t0 + timedelta(minutes=p["session_idle_minutes"] + 1), url=office)
+
+
+def test_bad_user_input_is_refused_with_one_message(office: str) -> None:
+    with pytest.raises(UsageError, match="unknown role"):
+        accounts.add_user("x1y", "", ["boss"], None, PASSWORD, url=office)
+    with pytest.raises(UsageError, match="17 district"):
+        accounts.add_user("x1y", "", ["district_handler"], "110000", PASSWORD, url=office)
+    with pytest.raises(UsageError, match="no district"):
+        accounts.add_user("x1y", "", ["city_handler"], "110105", PASSWORD, url=office)
+    with pytest.raises(OfficeError, match="at least"):
+        accounts.add_user("x1y", "", ["admin"], None, "short", url=office)
+    user(office)
+    with pytest.raises(OfficeError) as e:
+        user(office)
+    assert e.value.zh == "用户名 dh1 已存在"
+    assert [a.username for a, _, _ in accounts.list_users(url=office)] == ["dh1"]
+
+
+def test_reset_and_roles(office: str) -> None:
+    user(office)
+    new = accounts.reset_password("dh1", url=office)
+    with pytest.raises(AuthError):
+        accounts.login("dh1", PASSWORD, url=office)
+    assert accounts.login("dh1", new, url=office)
+    acc = accounts.set_roles("dh1", ["district_handler", "district_reviewer"], "110108", url=office)
+    assert acc.roles == {Role.DISTRICT_HANDLER, Role.DISTRICT_REVIEWER} and acc.district_code == "110108"
+    acc = accounts.set_roles("dh1", ["city_reviewer"], None, url=office)
+    assert acc.district_code is None
+
+
+def test_log_verify_detects_edit_deletion_and_truncation(office: str) -> None:
+    user(office)
+    for _ in range(3):
+        accounts.login("dh1", PASSWORD, url=office)
+    eng = db.engine(office)
+    with eng.connect() as conn:
+        assert actionlog.verify(conn).ok and actionlog.verify(conn).records == 4
+    with eng.begin() as conn:  # an edited record
+        conn.execute(text("UPDATE action_log SET actor = 'someone' WHERE id = 2"))
+    with eng.connect() as conn:
+        v = actionlog.verify(conn)
+    assert not v.ok and v.broken_at == 2 and "changed" in v.reason
+    with eng.begin() as conn:
+        conn.execute(text("UPDATE action_log SET actor = 'dh1' WHERE id = 2"))
+        assert actionlog.verify(conn).ok
+        conn.execute(text("DELETE FROM action_log WHERE id = 3"))  # a deleted record
+    with eng.connect() as conn:
+        v = actionlog.verify(conn)
+    assert not v.ok and v.broken_at == 4 and "deleted" in v.reason
+
+
+def test_log_verify_detects_deleted_newest_records(office: str) -> None:
+    user(office)
+    accounts.login("dh1", PASSWORD, url=office)
+    eng = db.engine(office)
+    with eng.begin() as conn:
+        conn.execute(text("DELETE FROM action_log WHERE id = (SELECT MAX(id) FROM action_log)"))
+    with eng.connect() as conn:
+        v = actionlog.verify(conn)
+    assert not v.ok and "newest records were deleted" in v.reason
+
+
+def test_cli_users_and_log_verify(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'office.sqlite'}"
+    env = {"WORKBENCH_OFFICE_DB": url, "WORKBENCH_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+
+    def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "workbench.cli", *args], env=env, input=stdin,
+                              capture_output=True, text=True)
+
+    r = cli("users", "add", "ch1", "--name", "市级处理人", "--role", "city_handler")
+    assert r.returncode == 0, r.stderr
+    password = r.stdout.split("password: ")[1].strip()
+    assert accounts.login("ch1", password, url=url)[0].roles == {Role.CITY_HANDLER}
+    r = cli("users", "add", "dh9", "--role", "district_handler", "--district", "999999")
+    assert r.returncode == 2 and r.stderr.startswith("Error: district roles need") and "Traceback" not in r.stderr
+    assert cli("users", "disable", "ch1").returncode == 0
+    assert "disabled" in cli("users", "list").stdout
+    r = cli("users", "reset", "ghost")
+    assert r.returncode == 1 and r.stderr.strip() == "Error: no user 'ghost'"
+    r = cli("log", "verify")
+    assert r.returncode == 0 and "chain intact" in r.stdout
+    with create_engine(url).begin() as conn:
+        conn.execute(text("UPDATE action_log SET detail_json = '{}' WHERE id = 1"))
+    r = cli("log", "verify")
+    assert r.returncode == 1 and "record 1 was changed" in r.stderr
