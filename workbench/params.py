@@ -53,11 +53,25 @@ class LoginParams(Strict):
     min_password_length: int = Field(ge=8, le=128)
 
 
+class DeadlineDays(Strict):
+    high: int = Field(ge=1, le=3650)
+    medium: int = Field(ge=1, le=3650)
+    low: int = Field(ge=1, le=3650)
+
+
+class AttachmentParams(Strict):
+    max_bytes: int = Field(ge=1, le=1 << 30)
+    suffixes: list[str] = Field(min_length=1)
+
+
 class OfficeParams(Strict):
     """parameters/office.yaml: the supervision office (workflow database)."""
 
     evidence_rows: int = Field(ge=0, le=10_000)
     login: LoginParams
+    deadline_days: DeadlineDays
+    unmask_roles: list[str]
+    attachments: AttachmentParams
 
 
 MODELS: dict[str, type[Strict]] = {"intake": IntakeParams, "reports": ReportParams, "demo": DemoParams,

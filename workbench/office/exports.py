@@ -5,7 +5,9 @@ For period P, each indicator is taken from its latest *succeeded* run of P (runs
 nothing), and every detection of that run is written: UTF-8 CSV, header
 ``indicator_code,period,subject_type,subject_key,district_code,amount``, sorted by
 indicator_code then subject_key (code-point order, the same on every database), amount
-with two decimals or empty.
+with two decimals or empty. District-level evaluations (subject_type ``district``) are left
+out: cli.md fixes the export's subject types to person, unit, case, appraisal and
+application; those problems are still published into the office and routed to the district.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from workbench.periods import check_period
 
 HEADER = ("indicator_code", "period", "subject_type", "subject_key", "district_code", "amount")
 CENT = Decimal("0.01")
+EXCLUDED_SUBJECTS = frozenset({"district"})  # not a subject type of the export (cli.md)
 
 RUN = IndicatorRun.__table__
 RI = RunIndicator.__table__
@@ -84,8 +87,9 @@ def _no_run_message(conn: Connection, period: str) -> str:
 
 
 def export_problems(period: str, out: Path | str, url: str | None = None) -> int:
-    """Write the problems export of ``period`` to ``out``; return the number of rows."""
-    hits = latest_hits(period, url)
+    """Write the problems export of ``period`` to ``out`` (district-level evaluations left out);
+    return the number of rows."""
+    hits = [h for h in latest_hits(period, url) if h.subject_type not in EXCLUDED_SUBJECTS]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".part")

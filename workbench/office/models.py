@@ -68,6 +68,8 @@ class Problem(Base):
     recurrence_of: Mapped[int | None] = mapped_column(ForeignKey("problem.id"))
     params_json: Mapped[str | None] = mapped_column(Text)
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("indicator_run.id"))
+    escalation: Mapped[str | None] = mapped_column(String(16))        # requested / approved
+    deferral_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # requested new deadline
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
@@ -239,3 +241,51 @@ class LogAnchor(Base):
     records: Mapped[int] = mapped_column(Integer, default=0)
     last_id: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+# ------------------------------------------------------------------ the work on a problem
+class ProblemFinding(Base):
+    """核查结果: what the district found (one row per problem, replaced while handling)."""
+
+    __tablename__ = "problem_finding"
+
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"), primary_key=True)
+    conclusion: Mapped[str] = mapped_column(String(CODE))
+    amount_involved: Mapped[Decimal] = mapped_column(AMOUNT)
+    amount_recovered: Mapped[Decimal] = mapped_column(AMOUNT)
+    fines: Mapped[Decimal] = mapped_column(AMOUNT)
+    rectified: Mapped[int] = mapped_column(Integer)
+    persons_punished: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(ACTOR))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class ProblemComment(Base):
+    """意见交流: append-only comments on a problem (plain text, shown escaped)."""
+
+    __tablename__ = "problem_comment"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    author: Mapped[str] = mapped_column(String(ACTOR))
+    body: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_problem_comment_problem_id", "problem_id"),)
+
+
+class ProblemAttachment(Base):
+    """An uploaded file: kept under the home's attachments/ by its SHA-256."""
+
+    __tablename__ = "problem_attachment"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    author: Mapped[str] = mapped_column(String(ACTOR))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_problem_attachment_problem_id", "problem_id"),)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -117,6 +118,7 @@ def _publish(conn: Connection, summary: RunSummary, evaluations: Sequence[Evalua
     problem_ids: dict[tuple[str, str], int] = {}
 
     params_text = {id(e): dumps(e.params) for e in evaluations}
+    deadline_days = param_files.load("office")["deadline_days"]
     for key, h in hits.items():
         e, p = h.evaluation, h.problem
         fields = {
@@ -140,7 +142,8 @@ def _publish(conn: Connection, summary: RunSummary, evaluations: Sequence[Evalua
         closed = closed_rows.get(key)
         inserts.append({**fields, "indicator_code": p.indicator_code, "subject_key": p.subject_key,
                         "first_period": period, "last_period": period, "state": ProblemState.PENDING.value,
-                        "deadline": None, "recurrence_of": closed["id"] if closed else None,
+                        "deadline": at + timedelta(days=deadline_days[e.indicator.severity.name.lower()]),
+                        "recurrence_of": closed["id"] if closed else None,
                         "version": 1, "created_at": at})
         insert_keys.append(key)
     summary.updated = len(updates)

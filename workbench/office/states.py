@@ -63,12 +63,14 @@ class Action(StrEnum):
     REASSIGN = "reassign"          # 协调委派
     ESCALATE = "escalate"          # 上传监察局 (requested)
     APPROVE_ESCALATION = "approve_escalation"
+    REFUSE_ESCALATION = "refuse_escalation"  # opinion required
     REQUEST_DEFERRAL = "request_deferral"  # 缓缴申请
     GRANT_DEFERRAL = "grant_deferral"
     REFUSE_DEFERRAL = "refuse_deferral"    # opinion required
     COMMENT = "comment"            # 意见交流
     ATTACH = "attach"
     VIEW_ID = "view_id"            # unmasked ID number viewed
+    FINDING = "finding"            # 核查结果 recorded or changed
 
 
 SYSTEM = "system"
@@ -101,6 +103,7 @@ ANY_OPEN: tuple[tuple[Action, ProblemState | None, tuple[str, ...], bool], ...] 
     (A.REASSIGN, S.PENDING, ("city_handler",), False),           # 待处理 in the new district
     (A.ESCALATE, None, ("city_handler",), False),                # flagged, stays in the workflow
     (A.APPROVE_ESCALATION, None, ("city_reviewer",), False),
+    (A.REFUSE_ESCALATION, None, ("city_reviewer",), True),
     (A.REQUEST_DEFERRAL, None, ("district_handler",), False),
     (A.GRANT_DEFERRAL, None, ("city_reviewer",), False),         # sets the new deadline
     (A.REFUSE_DEFERRAL, None, ("city_reviewer",), True),
@@ -125,3 +128,26 @@ def transition(state: ProblemState, action: Action) -> Transition:
         possible = ", ".join(a.value for a in allowed_actions(state)) or "none"
         raise ValueError(f"action {action.value!r} is not allowed from {state.label} "
                          f"(allowed: {possible})") from None
+
+
+ACTION_LABELS: dict[Action, str] = {
+    A.PUBLISHED: "发布", A.REDETECTED: "再次发现", A.REOPENED: "复发重开", A.START: "开始处理",
+    A.SUBMIT: "提交核查结果", A.APPROVE: "通过", A.RETURN: "退回", A.ACCEPT: "市级受理",
+    A.REASSIGN: "协调委派", A.ESCALATE: "申请上传监察局", A.APPROVE_ESCALATION: "批准上传监察局",
+    A.REFUSE_ESCALATION: "不同意上传监察局", A.REQUEST_DEFERRAL: "缓办申请", A.GRANT_DEFERRAL: "批准缓办",
+    A.REFUSE_DEFERRAL: "不予缓办", A.COMMENT: "意见交流", A.ATTACH: "上传附件", A.VIEW_ID: "查看完整身份号码",
+    A.FINDING: "录入核查结果",
+}
+
+
+class Conclusion(StrEnum):
+    """核查结论 of a finding."""
+
+    TRUE = "true"                # 属实
+    FALSE = "false"              # 不属实
+    DATA_ERROR = "data_error"    # 数据差错
+    POLICY_ALLOWED = "policy_allowed"  # 政策允许
+
+    @property
+    def label(self) -> str:
+        return {"true": "属实", "false": "不属实", "data_error": "数据差错", "policy_allowed": "政策允许"}[self.value]

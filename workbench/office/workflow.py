@@ -1,0 +1,418 @@
+"""The suspected-problem workflow as a service (workflow.md): every action checked on the
+server for role, district and state, with optimistic locking.
+
+Every call takes the acting ``Account`` (from ``accounts.session_account``). A district
+role acts only on its district's problems and sees no other; city roles see every
+district; admins see no problems. A state-changing call also takes the ``version`` the user
+saw: the UPDATE matches ``id`` AND ``version``, so of two people acting on one problem at once
+one succeeds and the other gets ``StaleEdit`` with nothing saved. Each change appends a
+``problem_event`` and an action-log record in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, and_, false, func, insert, select, true, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from workbench import params as param_files
+from workbench.config import settings
+from workbench.districts import DISTRICTS, NAMES
+from workbench.errors import OfficeError, PermissionDenied, StaleEdit
+from workbench.office import actionlog, db
+from workbench.office.accounts import Account
+from workbench.office.models import (
+    Problem,
+    ProblemAttachment,
+    ProblemComment,
+    ProblemEvent,
+    ProblemFinding,
+    now,
+)
+from workbench.office.roles import Role
+from workbench.office.states import ACTION_LABELS, Action, Conclusion, ProblemState, transition
+
+P, EVENT = Problem.__table__, ProblemEvent.__table__
+FINDING, COMMENT, ATTACHMENT = ProblemFinding.__table__, ProblemComment.__table__, ProblemAttachment.__table__
+CENT = Decimal("0.01")
+MAX_COMMENT = 5000
+SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f<>:\"|?*]{1,200}$")
+NOT_FOUND_ZH = "问题不存在或无权查看"
+
+
+def office_params() -> dict[str, Any]:
+    return param_files.load("office")
+
+
+def mask_id(key: str) -> str:
+    """An ID number with its birth date and sequence hidden: 110101********123X."""
+    return key[:6] + "*" * 8 + key[14:] if len(key) == 18 else key[:2] + "*" * max(len(key) - 4, 0) + key[-2:]
+
+
+def visible(account: Account) -> ColumnElement[bool]:
+    """The problems ``account`` may see."""
+    if account.has(Role.CITY_HANDLER, Role.CITY_REVIEWER):
+        return true()
+    if account.has(Role.DISTRICT_HANDLER, Role.DISTRICT_REVIEWER) and account.district_code:
+        return P.c.district_code == account.district_code
+    return false()
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    if at is None:
+        return None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class ProblemView:
+    """A problem as a user may see it (subject masked for person subjects)."""
+
+    id: int
+    indicator_code: str
+    subject_type: str
+    subject: str
+    district_code: str
+    district_name: str
+    state: ProblemState
+    amount: Decimal | None
+    first_period: str
+    last_period: str
+    deadline: datetime | None
+    overdue: bool
+    escalation: str | None
+    deferral_until: datetime | None
+    recurrence_of: int | None
+    version: int
+
+
+def _view(r: Any, at: datetime) -> ProblemView:
+    state = ProblemState(r.state)
+    deadline = _utc(r.deadline)
+    return ProblemView(
+        id=r.id, indicator_code=r.indicator_code, subject_type=r.subject_type,
+        subject=mask_id(r.subject_key) if r.subject_type == "person" else r.subject_key,
+        district_code=r.district_code, district_name=NAMES.get(r.district_code, r.district_code), state=state,
+        amount=r.amount, first_period=r.first_period, last_period=r.last_period, deadline=deadline,
+        overdue=bool(state.is_open and deadline is not None and deadline < at), escalation=r.escalation,
+        deferral_until=_utc(r.deferral_until), recurrence_of=r.recurrence_of, version=r.version)
+
+
+def _load(conn: Connection, account: Account, problem_id: int) -> Any:
+    row = conn.execute(select(P).where(and_(P.c.id == problem_id, visible(account)))).first()
+    if row is None:
+        raise PermissionDenied(f"problem {problem_id} does not exist or is not visible to {account.username}",
+                               NOT_FOUND_ZH, problem=problem_id)
+    return row
+
+
+def get(account: Account, problem_id: int, *, url: str | None = None) -> ProblemView:
+    with db.ready(url).connect() as conn:
+        return _view(_load(conn, account, problem_id), now())
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    states: tuple[ProblemState, ...] = ()
+    district_code: str | None = None
+    indicator_codes: tuple[str, ...] = ()
+    period: str | None = None
+    open_only: bool = False
+    overdue_only: bool = False
+    escalated_only: bool = False
+
+
+def queue(account: Account, f: QueueFilter = QueueFilter(), *, limit: int = 50, offset: int = 0,
+          url: str | None = None) -> tuple[list[ProblemView], int]:
+    """One page of the problems ``account`` may see, oldest deadline first, and the total."""
+    at = now()
+    cond = [visible(account)]
+    if f.states:
+        cond.append(P.c.state.in_([s.value for s in f.states]))
+    if f.open_only or f.overdue_only:
+        cond.append(P.c.state != ProblemState.CLOSED.value)
+    if f.overdue_only:
+        cond.append(P.c.deadline < at)
+    if f.district_code:
+        cond.append(P.c.district_code == f.district_code)
+    if f.indicator_codes:
+        cond.append(P.c.indicator_code.in_(list(f.indicator_codes)))
+    if f.period:
+        cond.append(and_(P.c.first_period <= f.period, P.c.last_period >= f.period))
+    if f.escalated_only:
+        cond.append(P.c.escalation.is_not(None))
+    where = and_(*cond)
+    with db.ready(url).connect() as conn:
+        total = conn.execute(select(func.count()).select_from(P).where(where)).scalar_one()
+        rows = conn.execute(select(P).where(where).order_by(P.c.deadline, P.c.id).limit(limit).offset(offset)).all()
+    return [_view(r, at) for r in rows], int(total)
+
+
+# ----------------------------------------------------------------------------- actions
+def _may(account: Account, problem: Any, roles: tuple[str, ...]) -> bool:
+    for r in roles:
+        role = Role(r)
+        if role in account.roles and (not role.district_scoped or problem.district_code == account.district_code):
+            return True
+    return False
+
+
+def _stale(problem_id: int, version: int) -> StaleEdit:
+    return StaleEdit(f"problem {problem_id} was changed by someone else since version {version}; reload it",
+                     "该问题已被他人修改，请刷新后重试", problem=problem_id)
+
+
+def _fresh(problem: Any, version: int) -> None:
+    if problem.version != version:
+        raise _stale(problem.id, version)
+
+
+def _bump(conn: Connection, problem: Any, version: int, values: dict[str, Any]) -> int:
+    """Apply ``values`` if the problem is still at ``version`` (checked again by the UPDATE
+    itself, which a concurrent transaction cannot slip past); return the new version."""
+    done = conn.execute(update(P).where(and_(P.c.id == problem.id, P.c.version == version))
+                        .values(**values, version=version + 1, updated_at=now()))
+    if done.rowcount != 1:
+        raise _stale(problem.id, version)
+    return version + 1
+
+
+def _record(conn: Connection, account: Account, problem: Any, action: Action, from_state: str | None,
+            to_state: str | None, opinion: str | None = None, **detail: Any) -> None:
+    conn.execute(insert(EVENT).values(problem_id=problem.id, at=now(), actor=account.username, action=action.value,
+                                      from_state=from_state, to_state=to_state, opinion=opinion,
+                                      detail_json=json.dumps(detail, ensure_ascii=False, default=str)
+                                      if detail else None))
+    log_action = {Action.VIEW_ID: actionlog.Action.VIEW_ID, Action.COMMENT: actionlog.Action.COMMENT,
+                  Action.ATTACH: actionlog.Action.ATTACH}.get(action, actionlog.Action.TRANSITION)
+    actionlog.append(conn, account.username, log_action, f"problem:{problem.id}", problem.district_code,
+                     problem_action=action.value, from_state=from_state, to_state=to_state, **detail)
+
+
+def act(account: Account, problem_id: int, action: Action | str, version: int, opinion: str | None = None, *,
+        district: str | None = None, deadline: datetime | None = None, url: str | None = None) -> int:
+    """Apply a workflow action; return the problem's new version.
+
+    ``opinion``: required for returns and refusals; ``district``: the new district of a
+    reassignment; ``deadline``: the requested new deadline of a deferral request."""
+    action = Action(action)
+    opinion = (opinion or "").strip() or None
+    with db.ready(url).begin() as conn:
+        p = _load(conn, account, problem_id)
+        _fresh(p, version)
+        state = ProblemState(p.state)
+        try:
+            t = transition(state, action)
+        except ValueError:
+            raise OfficeError(f"action {action.value} is not allowed on problem {problem_id} in state {state.value}",
+                              f"当前状态（{state.label}）不能执行“{ACTION_LABELS[action]}”",
+                              problem=problem_id) from None
+        if not _may(account, p, t.roles):
+            raise PermissionDenied(f"{account.username} may not {action.value} problem {problem_id}",
+                                   f"您无权对该问题执行“{ACTION_LABELS[action]}”", problem=problem_id)
+        if t.opinion_required and not opinion:
+            raise OfficeError(f"{action.value} needs an opinion", f"“{ACTION_LABELS[action]}”必须填写意见",
+                              problem=problem_id)
+        values: dict[str, Any] = {"state": t.target.value}
+        detail: dict[str, Any] = {}
+        if action is Action.SUBMIT and conn.execute(
+                select(FINDING.c.problem_id).where(FINDING.c.problem_id == p.id)).first() is None:
+            raise OfficeError("record the findings before submitting", "请先录入核查结果再提交", problem=problem_id)
+        if action is Action.REASSIGN:
+            if district not in DISTRICTS or district == p.district_code:
+                raise OfficeError(f"reassign needs another district code, not {district!r}",
+                                  "请选择另一个区县", problem=problem_id)
+            values["district_code"] = district
+            detail = {"from_district": p.district_code, "to_district": district}
+        elif action is Action.ESCALATE:
+            _require(p.escalation is None, problem_id, "already escalated", "该问题已申请或已上传监察局")
+            values["escalation"] = "requested"
+        elif action in (Action.APPROVE_ESCALATION, Action.REFUSE_ESCALATION):
+            _require(p.escalation == "requested", problem_id, "no escalation requested", "该问题没有待批的上传申请")
+            values["escalation"] = "approved" if action is Action.APPROVE_ESCALATION else None
+        elif action is Action.REQUEST_DEFERRAL:
+            _require(p.deferral_until is None, problem_id, "a deferral is already requested", "已有待批的缓办申请")
+            if deadline is None or (p.deadline is not None and _utc(deadline) <= _utc(p.deadline)):
+                raise OfficeError("a deferral needs a new deadline later than the current one",
+                                  "缓办申请的新期限必须晚于当前期限", problem=problem_id)
+            values["deferral_until"] = _utc(deadline)
+            detail = {"requested_deadline": _utc(deadline).isoformat()}
+        elif action in (Action.GRANT_DEFERRAL, Action.REFUSE_DEFERRAL):
+            _require(p.deferral_until is not None, problem_id, "no deferral requested", "该问题没有待批的缓办申请")
+            values["deferral_until"] = None
+            if action is Action.GRANT_DEFERRAL:
+                values["deadline"] = p.deferral_until
+                detail = {"new_deadline": _utc(p.deferral_until).isoformat()}
+        new_version = _bump(conn, p, version, values)
+        _record(conn, account, p, action, state.value, t.target.value, opinion, **detail)
+        return new_version
+
+
+def _require(ok: bool, problem_id: int, en: str, zh: str) -> None:
+    if not ok:
+        raise OfficeError(f"problem {problem_id}: {en}", zh, problem=problem_id)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """核查结果 as entered (money as text or Decimal; validated by ``record_finding``)."""
+
+    conclusion: Conclusion | str
+    amount_involved: Decimal | str
+    amount_recovered: Decimal | str
+    fines: Decimal | str
+    rectified: bool
+    persons_punished: int | str
+    description: str
+
+
+def _money(value: Decimal | str, zh: str) -> Decimal:
+    try:
+        d = Decimal(str(value).strip() or "0")
+    except InvalidOperation:
+        raise OfficeError(f"{value!r} is not an amount", f"{zh}不是有效金额") from None
+    if d < 0 or d != d.quantize(CENT) or d >= Decimal("1e16"):
+        raise OfficeError(f"{value!r} is not an amount of at most two decimals", f"{zh}须为非负金额，最多两位小数")
+    return d.quantize(CENT)
+
+
+def record_finding(account: Account, problem_id: int, version: int, f: Finding, *, url: str | None = None) -> int:
+    """Record (or replace) the findings while the district handles the problem."""
+    try:
+        conclusion = Conclusion(f.conclusion)
+    except ValueError:
+        raise OfficeError(f"unknown conclusion {f.conclusion!r}", "请选择核查结论") from None
+    values = {"conclusion": conclusion.value, "amount_involved": _money(f.amount_involved, "涉及金额"),
+              "amount_recovered": _money(f.amount_recovered, "追回金额"), "fines": _money(f.fines, "罚款"),
+              "rectified": 1 if f.rectified else 0}
+    try:
+        values["persons_punished"] = int(str(f.persons_punished).strip() or "0")
+    except ValueError:
+        raise OfficeError(f"{f.persons_punished!r} is not a number of persons", "处理处罚人数须为整数") from None
+    if values["persons_punished"] < 0:
+        raise OfficeError("persons punished cannot be negative", "处理处罚人数不能为负数")
+    if values["amount_recovered"] > values["amount_involved"]:
+        raise OfficeError("the amount recovered exceeds the amount involved", "追回金额不能大于涉及金额")
+    description = (f.description or "").strip()
+    if not description:
+        raise OfficeError("the findings need a description", "请填写核查情况说明")
+    with db.ready(url).begin() as conn:
+        p = _load(conn, account, problem_id)
+        _fresh(p, version)
+        if p.state != ProblemState.DISTRICT_HANDLING.value or not _may(account, p, ("district_handler",)):
+            raise PermissionDenied(f"{account.username} may not record findings on problem {problem_id}",
+                                   "只有本区县处理人在“区县处理中”状态下可以录入核查结果", problem=problem_id)
+        new_version = _bump(conn, p, version, {})
+        row = {**values, "description": description, "updated_by": account.username, "updated_at": now()}
+        if conn.execute(select(FINDING.c.problem_id).where(FINDING.c.problem_id == p.id)).first():
+            conn.execute(update(FINDING).where(FINDING.c.problem_id == p.id).values(**row))
+        else:
+            conn.execute(insert(FINDING).values(problem_id=p.id, **row))
+        _record(conn, account, p, Action.FINDING, p.state, p.state, conclusion=conclusion.value,
+                amount_involved=str(values["amount_involved"]), amount_recovered=str(values["amount_recovered"]))
+        return new_version
+
+
+def comment(account: Account, problem_id: int, body: str, *, url: str | None = None) -> int:
+    """Add a comment (意见交流); kept as plain text."""
+    body = (body or "").strip()
+    if not body:
+        raise OfficeError("the comment is empty", "意见内容不能为空")
+    if len(body) > MAX_COMMENT:
+        raise OfficeError(f"the comment has more than {MAX_COMMENT} characters", f"意见不能超过 {MAX_COMMENT} 字")
+    with db.ready(url).begin() as conn:
+        p = _load(conn, account, problem_id)
+        cid = conn.execute(insert(COMMENT).values(problem_id=p.id, at=now(), author=account.username, body=body)
+                           ).inserted_primary_key[0]
+        _record(conn, account, p, Action.COMMENT, None, None, comment_id=int(cid))
+        return int(cid)
+
+
+def attachment_dir() -> Path:
+    return settings().home / "attachments"
+
+
+def check_upload(filename: str, data: bytes) -> str:
+    """The file name if the upload is acceptable, else OfficeError (nothing stored)."""
+    a = office_params()["attachments"]
+    name = (filename or "").strip()
+    if (not SAFE_NAME.match(name) or name in (".", "..") or ".." in name or name.startswith(".")
+            or name != Path(name).name):
+        raise OfficeError(f"attachment name {filename!r} is not allowed", "附件文件名不合法")
+    if Path(name).suffix.lower() not in a["suffixes"]:
+        raise OfficeError(f"attachment type {Path(name).suffix or '(none)'} is not allowed",
+                          f"不支持的附件类型，允许：{'、'.join(a['suffixes'])}")
+    if len(data) > a["max_bytes"]:
+        raise OfficeError(f"attachment larger than {a['max_bytes']} bytes",
+                          f"附件不能超过 {a['max_bytes'] // (1 << 20)} MB")
+    if not data:
+        raise OfficeError("the attachment is empty", "附件为空")
+    return name
+
+
+def attach(account: Account, problem_id: int, filename: str, data: bytes, *, url: str | None = None) -> int:
+    """Keep an uploaded file (by its SHA-256 under the home's attachments/) on an open problem."""
+    name = check_upload(filename, data)
+    digest = hashlib.sha256(data).hexdigest()
+    with db.ready(url).begin() as conn:
+        p = _load(conn, account, problem_id)
+        if not ProblemState(p.state).is_open:
+            raise OfficeError(f"problem {problem_id} is closed", "已办结的问题不能再上传附件")
+        folder = attachment_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / digest
+        if not target.exists():
+            tmp = folder / f".{digest}.part"
+            tmp.write_bytes(data)
+            tmp.replace(target)
+        aid = conn.execute(insert(ATTACHMENT).values(problem_id=p.id, at=now(), author=account.username,
+                                                     filename=name, size=len(data), sha256=digest)
+                           ).inserted_primary_key[0]
+        _record(conn, account, p, Action.ATTACH, None, None, filename=name, sha256=digest, size=len(data))
+        return int(aid)
+
+
+def reveal_subject(account: Account, problem_id: int, *, url: str | None = None) -> str:
+    """The full subject key (ID number) for a role allowed to see it; the view is logged."""
+    allowed = set(office_params()["unmask_roles"])
+    with db.ready(url).begin() as conn:
+        p = _load(conn, account, problem_id)
+        if not any(r.value in allowed for r in account.roles):
+            raise PermissionDenied(f"{account.username} may not see full ID numbers", "您的角色不能查看完整身份号码",
+                                   problem=problem_id)
+        _record(conn, account, p, Action.VIEW_ID, None, None, subject_type=p.subject_type)
+        return p.subject_key
+
+
+def history(account: Account, problem_id: int, *, url: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Events, comments, attachments and findings of a visible problem."""
+    with db.ready(url).connect() as conn:
+        p = _load(conn, account, problem_id)
+
+        def rows(table, order) -> list[dict[str, Any]]:
+            return [dict(r._mapping) for r in conn.execute(select(table).where(table.c.problem_id == p.id)
+                                                           .order_by(order))]
+
+        return {"events": rows(EVENT, EVENT.c.id), "comments": rows(COMMENT, COMMENT.c.id),
+                "attachments": rows(ATTACHMENT, ATTACHMENT.c.id), "finding": rows(FINDING, FINDING.c.problem_id)}
+
+
+def act_many(account: Account, items: list[tuple[int, int]], action: Action | str, opinion: str | None = None, *,
+             url: str | None = None) -> dict[int, str | None]:
+    """A bulk action: each (problem id, version) on its own; None for success or the Chinese message."""
+    out: dict[int, str | None] = {}
+    for problem_id, version in items:
+        try:
+            act(account, problem_id, action, version, opinion, url=url)
+            out[problem_id] = None
+        except OfficeError as exc:
+            out[problem_id] = exc.zh
+    return out
