@@ -1,11 +1,17 @@
 """Benchmark: the whole indicator catalogue on a synthetic city with 13 months of history.
 
-    .venv/bin/python benchmarks/indicators/run.py [--persons 2000000] [--months 13] [--write]
+    .venv/bin/python benchmarks/indicators/run.py [--persons 2000000] [--months 13] [--years 5]
+        [--monthly] [--pandas] [--write]
 
 1. generates (once, cached under benchmarks/.data/) `--months` monthly deliveries of
-   N persons ending 202406 and takes them in (`workbench intake`, cached too);
+   N persons ending 202406 and takes them in (`workbench intake`, cached too), then adds
+   the older contribution months of the `--years`-year window (history.py);
 2. evaluates every registered indicator for the last period in a fresh process, timing
-   each one (build + execute + group into problems) and the process's peak memory.
+   each one (build + execute + group into problems) and the process's peak memory;
+3. with --pandas, the 40 core indicators as plain pandas (pandas_core.py) against the same
+   40 through the workbench, each in a fresh process: the ratio of their times;
+4. with --monthly, `workbench monthly` for the last period end to end (intake notebooks,
+   indicators with publishing, statistics), its time and the peak memory of its processes.
 
 With --write the figures replace the indicators section of docs/benchmarks.md. The
 issue's target scale is 2,000,000 persons with 13 months (5 years for the contribution
@@ -31,8 +37,9 @@ PERIOD = "202406"
 EVALUATE = r"""
 import json, resource, sys, time
 from workbench.indicators.runner import evaluate
+only = sys.argv[2].split(",") if len(sys.argv) > 2 else None
 started = time.perf_counter()
-evs = evaluate(sys.argv[1])
+evs = evaluate(sys.argv[1], only=only)
 total = time.perf_counter() - started
 print(json.dumps({"total": total, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "indicators": [{"code": e.indicator.code, "name": e.indicator.name, "seconds": e.seconds,
@@ -40,12 +47,22 @@ print(json.dumps({"total": total, "peak_mb": resource.getrusage(resource.RUSAGE_
 """
 
 
-def prepare(persons: int, months: int) -> Path:
+def landing_of(persons: int, months: int) -> Path:
+    return DATA / f"landing-{persons}-{months}m"
+
+
+def prepare(persons: int, months: int, years: int) -> Path:
     """A WORKBENCH_HOME holding the taken-in months (built once, then reused)."""
-    landing = DATA / f"landing-{persons}-{months}m"
+    landing = landing_of(persons, months)
     home = DATA / f"home-{persons}-{months}m"
     done = home / "prepared"
+    older = home / f"older-{years}y"
     if done.exists():
+        if years * 12 > months and not older.exists():
+            from history import add_older_months
+
+            add_older_months(f"duckdb://{home / 'warehouse.duckdb'}", persons, PERIOD, months, years)
+            older.write_text(time.strftime("%Y-%m-%d %H:%M"))
         return home
     env = {**os.environ, "WORKBENCH_HOME": str(home)}
     env.pop("WORKBENCH_WAREHOUSE", None)
@@ -60,26 +77,69 @@ def prepare(persons: int, months: int) -> Path:
         subprocess.run([PY, "-m", "workbench.cli", "intake", "--landing", str(landing), "--period", p,
                         "--quiet"], check=True, env=env, stdout=subprocess.DEVNULL)
     done.write_text(time.strftime("%Y-%m-%d %H:%M"))
-    return home
+    return prepare(persons, months, years)
+
+
+def fresh(args: list[str], env: dict[str, str]) -> dict:
+    """Run a Python snippet or script in a fresh process; its last stdout line is JSON."""
+    done = subprocess.run([PY, *args], env=env, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"benchmark step failed: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_monthly(home: Path, landing: Path, env: dict[str, str]) -> dict:
+    """`workbench monthly` end to end; peak memory = the largest of its processes."""
+    import resource
+
+    started = time.perf_counter()
+    done = subprocess.run([PY, "-m", "workbench.cli", "monthly", "--landing", str(landing), "--period", PERIOD,
+                           "--quiet"], env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        sys.exit(f"workbench monthly failed: {done.stderr.strip()}")
+    record = json.loads((home / "runs" / "monthly.jsonl").read_text(encoding="utf-8").splitlines()[-1])
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak,
+            "steps": [(s["name"], s["seconds"]) for s in record.get("steps", [])]}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--persons", type=int, default=2_000_000)
     ap.add_argument("--months", type=int, default=13)
+    ap.add_argument("--years", type=int, default=5, help="years of contribution history (GC-002/GF-002)")
+    ap.add_argument("--pandas", action="store_true", help="compare the core set with plain pandas")
+    ap.add_argument("--monthly", action="store_true", help="time `workbench monthly` end to end")
     ap.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     args = ap.parse_args()
-    home = prepare(args.persons, args.months)
+    home = prepare(args.persons, args.months, args.years)
     env = {**os.environ, "WORKBENCH_HOME": str(home)}
     env.pop("WORKBENCH_WAREHOUSE", None)
-    done = subprocess.run([PY, "-c", EVALUATE, PERIOD], env=env, capture_output=True, text=True, check=True)
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = fresh(["-c", EVALUATE, PERIOD], env)
     slowest = sorted(result["indicators"], key=lambda i: -i["seconds"])
     print(f"{len(slowest)} indicators in {result['total']:.1f} s, peak {result['peak_mb']:.0f} MB")
     for i in slowest[:10]:
         print(f"  {i['code']:<8} {i['seconds']:6.2f} s  {i['hits']:>6} hits  {i['name']}")
+    if args.pandas:
+        core = ",".join(i["code"] for i in result["indicators"] if i["core"])
+        ours = fresh(["-c", EVALUATE, PERIOD, core], env)
+        theirs = fresh([str(ROOT / "benchmarks" / "indicators" / "pandas_core.py"), "--warehouse",
+                        str(home / "warehouse.duckdb"), "--period", PERIOD], env)
+        result["pandas"] = {"workbench": ours["total"], "workbench_peak_mb": ours["peak_mb"],
+                            "pandas": theirs["total"], "pandas_peak_mb": theirs["peak_mb"]}
+        print(f"core set: workbench {ours['total']:.1f} s ({ours['peak_mb']:.0f} MB), "
+              f"pandas {theirs['total']:.1f} s ({theirs['peak_mb']:.0f} MB): "
+              f"ratio {theirs['total'] / ours['total']:.1f}")
+    if args.monthly:
+        result["monthly"] = run_monthly(home, landing_of(args.persons, args.months), env)
+        print(f"workbench monthly: {result['monthly']['seconds']:.0f} s, peak {result['monthly']['peak_mb']:.0f} MB")
     if args.write:
         write_doc(args, result, slowest)
+
+
+# Why an indicator is among the slowest (what it must read); filled from profiles of the runs.
+WHY: dict[str, str] = {}
 
 
 def write_doc(args, result: dict, slowest: list[dict]) -> None:
@@ -87,27 +147,55 @@ def write_doc(args, result: dict, slowest: list[dict]) -> None:
     text = doc.read_text(encoding="utf-8")
     start, end = "<!-- indicators:start -->", "<!-- indicators:end -->"
     scale = "the issue's target scale" if args.persons >= 2_000_000 else "REDUCED scale (target: 2,000,000 persons)"
-    rows = "\n".join(f"| {i['code']} | {i['name']} | {i['seconds']:.2f} | {i['hits']:,} |" for i in slowest[:10])
-    section = f"""{start}
+    rows = "\n".join(f"| {i['code']} | {i['name']} | {i['seconds']:.2f} | {i['hits']:,} | {WHY.get(i['code'], '')} |"
+                     for i in slowest[:10])
+    flags = " ".join(f for f, on in (("--pandas", args.pandas), ("--monthly", args.monthly)) if on)
+    parts = [f"""{start}
 ## Indicators (`benchmarks/indicators`)
 
-Command: `.venv/bin/python benchmarks/indicators/run.py --persons {args.persons} --months {args.months} --write`
-(measured {time.strftime('%Y-%m-%d')}; {os.cpu_count()} cores, Python {platform.python_version()}).
+Command: `.venv/bin/python benchmarks/indicators/run.py --persons {args.persons} --months {args.months} \\
+--years {args.years} {flags} --write` (measured {time.strftime('%Y-%m-%d')}; {os.cpu_count()} cores,
+Python {platform.python_version()}).
 
-Data: {args.persons:,} persons, {args.months} months of synthetic deliveries taken in; {scale}.
+Data: {args.persons:,} persons, {args.months} months of synthetic deliveries taken in, and
+{args.years} years of contribution history (`sb_contrib` and the compact `contrib_history` of the
+older delivery periods, `benchmarks/indicators/history.py`); {scale}.
 The whole catalogue ({len(slowest)} indicators, {sum(i['core'] for i in slowest)} core) evaluated for {PERIOD} on
 the DuckDB warehouse: **{result['total']:.1f} s**, peak memory **{result['peak_mb']:,.0f} MB**
 (targets at 2 M persons: ≤ 60 s, ≤ 6 GB).
 
 The ten slowest indicators (seconds include building, executing and grouping into problems):
 
-| code | name | seconds | hits |
-| --- | --- | ---: | ---: |
+| code | name | seconds | hits | why |
+| --- | --- | ---: | ---: | --- |
 {rows}
+"""]
+    if "pandas" in result:
+        r = result["pandas"]
+        parts.append(f"""
+Comparison: the 40 core indicators written as plain pandas (`benchmarks/indicators/pandas_core.py`:
+read each table of the period into a DataFrame, then merge/groupby/filter, what an analyst would
+write in a notebook; `tests/test_pandas_core.py` shows it gives the same problems) against the
+same 40 through the workbench, each in a fresh process:
 
-Not measured yet: the 2,000,000-person run with 5 years of contribution history, the
-monthly job end to end at that scale, and the plain-pandas comparison of the core set.
-{end}"""
+| | seconds | peak memory |
+| --- | ---: | ---: |
+| workbench (ibis on DuckDB) | {r['workbench']:.1f} | {r['workbench_peak_mb']:,.0f} MB |
+| plain pandas | {r['pandas']:.1f} | {r['pandas_peak_mb']:,.0f} MB |
+
+Ratio pandas / workbench: **{r['pandas'] / r['workbench']:.1f}**.
+""")
+    if "monthly" in result:
+        m = result["monthly"]
+        steps = ", ".join(f"{name} {sec:.0f} s" for name, sec in m["steps"])
+        parts.append(f"""
+Monthly job end to end (`workbench monthly --period {PERIOD}`: the seven intake notebooks, the
+indicators notebook with publishing, the statistics notebook, HTML reports):
+**{m['seconds']:.0f} s**, peak memory of its largest process **{m['peak_mb']:,.0f} MB** (target ≤ 5 min).
+Steps: {steps}.
+""")
+    parts.append(end)
+    section = "".join(parts)
     if start in text:
         text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
     else:
