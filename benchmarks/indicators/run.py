@@ -127,10 +127,10 @@ def main() -> None:
         theirs = fresh([str(ROOT / "benchmarks" / "indicators" / "pandas_core.py"), "--warehouse",
                         str(home / "warehouse.duckdb"), "--period", PERIOD], env)
         result["pandas"] = {"workbench": ours["total"], "workbench_peak_mb": ours["peak_mb"],
-                            "pandas": theirs["total"], "pandas_peak_mb": theirs["peak_mb"]}
+                            "pandas": theirs["total_seconds"], "pandas_peak_mb": theirs["peak_mb"]}
         print(f"core set: workbench {ours['total']:.1f} s ({ours['peak_mb']:.0f} MB), "
-              f"pandas {theirs['total']:.1f} s ({theirs['peak_mb']:.0f} MB): "
-              f"ratio {theirs['total'] / ours['total']:.1f}")
+              f"pandas {theirs['total_seconds']:.1f} s ({theirs['peak_mb']:.0f} MB): "
+              f"ratio {theirs['total_seconds'] / ours['total']:.1f}")
     if args.monthly:
         result["monthly"] = run_monthly(home, landing_of(args.persons, args.months), env)
         print(f"workbench monthly: {result['monthly']['seconds']:.0f} s, peak {result['monthly']['peak_mb']:.0f} MB")
