@@ -92,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     ur.add_argument("--district", help="district code, for district roles")
     ussub.add_parser("list", help="list the users")
 
+    sv = sub.add_parser("serve", help="serve the Panel web apps (login required)")
+    sv.add_argument("--port", type=int, default=5006)
+    sv.add_argument("--address", default="127.0.0.1", help="interface to listen on (default: this machine only)")
+
     lg = sub.add_parser("log", help="the append-only action log")
     lgsub = lg.add_subparsers(dest="action", required=True, parser_class=_Parser)
     lgsub.add_parser("verify", help="check the hash chain: any edited or deleted record is reported")
@@ -191,6 +195,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         case "users":
             return _users(args)
+        case "serve":
+            from workbench.web.server import serve
+
+            print(f"serving the office at http://{args.address}:{args.port}/ (Ctrl-C stops)", flush=True)
+            serve(port=args.port, address=args.address)
+            return 0
         case "log":
             from workbench.office import actionlog, db
 

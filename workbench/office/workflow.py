@@ -416,3 +416,37 @@ def act_many(account: Account, items: list[tuple[int, int]], action: Action | st
         except OfficeError as exc:
             out[problem_id] = exc.zh
     return out
+
+
+def evidence(account: Account, problem_id: int, *, url: str | None = None) -> list[dict[str, Any]]:
+    """The evidence rows kept with a visible problem (newest period first)."""
+    from workbench.office.models import ProblemEvidence
+
+    ev = ProblemEvidence.__table__
+    with db.ready(url).connect() as conn:
+        p = _load(conn, account, problem_id)
+        rows = conn.execute(select(ev.c.period, ev.c.row_json).where(ev.c.problem_id == p.id)
+                            .order_by(ev.c.period.desc(), ev.c.row_no)).all()
+    return [{"期间": period, **json.loads(text)} for period, text in rows]
+
+
+def possible_actions(account: Account, view: ProblemView) -> list[Action]:
+    """The workflow actions ``account`` may take on the problem now (for the buttons; the
+    service checks again when one is taken)."""
+    from workbench.office.states import allowed_actions
+
+    out = []
+    for action in allowed_actions(view.state):
+        t = transition(view.state, action)
+        if not _may(account, view, t.roles):
+            continue
+        if action is Action.ESCALATE and view.escalation is not None:
+            continue
+        if action in (Action.APPROVE_ESCALATION, Action.REFUSE_ESCALATION) and view.escalation != "requested":
+            continue
+        if action is Action.REQUEST_DEFERRAL and view.deferral_until is not None:
+            continue
+        if action in (Action.GRANT_DEFERRAL, Action.REFUSE_DEFERRAL) and view.deferral_until is None:
+            continue
+        out.append(action)
+    return out

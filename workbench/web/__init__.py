@@ -1,0 +1,1 @@
+"""The web side of the office: login and sessions for the Panel server (``workbench serve``)."""

@@ -1,0 +1,52 @@
+"""Pieces every page shares: the header with the user and logout, messages, formatting.
+All text a user reads is Chinese; anything user-entered is escaped before display."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from decimal import Decimal
+
+import panel as pn
+
+from workbench.districts import NAMES
+from workbench.office.accounts import Account
+from workbench.web.auth import LOGOUT
+
+CSS = """
+.wb-header { display:flex; justify-content:space-between; align-items:center; width:100%;
+             background:#1f3b64; color:#fff; padding:8px 16px; box-sizing:border-box; }
+.wb-header a { color:#fff; margin-left:16px; }
+.wb-overdue { color:#b00020; font-weight:bold; }
+"""
+
+
+def header(account: Account, title: str) -> pn.pane.HTML:
+    where = NAMES.get(account.district_code or "", "市级") if account.district_code else "市级"
+    roles = "、".join(sorted(r.label for r in account.roles))
+    return pn.pane.HTML(
+        f'<div class="wb-header"><b>基金监督工作台 · {html.escape(title)}</b>'
+        f'<span id="wb-user">{html.escape(account.display_name)}（{html.escape(where)}，{html.escape(roles)}）'
+        f'<a href="/">工作队列</a><a href="{LOGOUT}" id="wb-logout">退出</a></span></div>',
+        stylesheets=[CSS], sizing_mode="stretch_width")
+
+
+def message(text: str = "", kind: str = "danger") -> pn.pane.Alert:
+    return pn.pane.Alert(html.escape(text), alert_type=kind, visible=bool(text), sizing_mode="stretch_width")
+
+
+def show(alert: pn.pane.Alert, text: str, kind: str = "danger") -> None:
+    alert.object, alert.alert_type, alert.visible = html.escape(text), kind, True
+
+
+def money(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value:,.2f}"
+
+
+def when(value: datetime | None) -> str:
+    return "—" if value is None else value.astimezone().strftime("%Y-%m-%d")
+
+
+def denied(text: str) -> pn.Column:
+    return pn.Column(pn.pane.Alert(html.escape(text), alert_type="danger"),
+                     pn.pane.HTML('<a href="/">返回工作队列</a>'))
