@@ -88,10 +88,10 @@ def test_migration_creates_schema_and_downgrades(office: str) -> None:
         from alembic.autogenerate import compare_metadata
         from alembic.runtime.migration import MigrationContext
 
-        from workbench.office.models import Base
+        from workbench.office.schema import metadata
 
         with eng.connect() as conn:
-            assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+            assert compare_metadata(MigrationContext.configure(conn), metadata) == []
         db.downgrade(office, "base")
         assert set(inspect(eng).get_table_names()) <= {"alembic_version"}
         assert db.current(office) is None

@@ -9,10 +9,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from workbench.office.models import Base
+from workbench.office.schema import metadata as target_metadata_all
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = target_metadata_all
 
 
 def _configure(connection) -> None:
