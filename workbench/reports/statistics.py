@@ -461,6 +461,25 @@ class StatisticsReport:
         df = amounts(self.hits)
         return styled(df, caption="只计有金额的命中")
 
+    def _rates(self) -> pd.DataFrame:
+        if not hasattr(self, "_rates_df"):
+            from workbench.reports import rates
+
+            with connected() as wh:
+                self._rates_df = rates.district_rates(self.periods, wh)
+        return self._rates_df
+
+    def rates_chart(self):
+        from workbench.reports import rates
+
+        return image(rates.plot_rates(self._rates(), self.period))
+
+    def rates(self):
+        from workbench.reports import rates
+
+        return styled(rates.table(self._rates(), self.period).reset_index(),
+                      caption="各区本期比率；养老金环比以上期为基数，上期未导入时为空")
+
     def states_chart(self):
         return image(plot_states(self.states_df))
 

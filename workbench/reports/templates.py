@@ -142,6 +142,10 @@ def build_statistics() -> nbformat.NotebookNode:
         md("## 七、问题处理状态"),
         code("report.states_chart()"),
         code("report.states()"),
+        md("## 八、监督评估：各区比率\n\n下限缴费占比、补缴金额占比、养老金发放环比和每万参保人失业金领取人数，"
+           "红色虚线为各区中位数；明显偏离的区县值得进一步了解。"),
+        code("report.rates_chart()"),
+        code("report.rates()"),
     ]
     return _notebook(cells, "statistics")
 
