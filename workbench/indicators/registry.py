@@ -47,6 +47,7 @@ class SubjectType(StrEnum):
     CASE = "case"
     APPRAISAL = "appraisal"
     APPLICATION = "application"
+    DISTRICT = "district"
 
 
 class Severity(StrEnum):
