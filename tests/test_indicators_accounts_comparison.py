@@ -8,7 +8,7 @@ from conftest import SYNTH_PERIOD, assert_matches_truth, evaluated_rows, truth_r
 
 from workbench.periods import add_months, month_range
 
-CODES = [f"ZH-0{n:02d}" for n in range(8, 18)]
+CODES = ["ZH-008", "ZH-009", "ZH-010", "ZH-011", "ZH-012", "ZH-013", "ZH-014", "ZH-015", "ZH-016", "ZH-017"]
 
 
 @pytest.mark.parametrize("code", CODES)
