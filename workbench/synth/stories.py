@@ -2,6 +2,11 @@
 
 One function per indicator plants, for the delivery month ``p``, at least two positives
 (``b.pos``) and one near-miss (``b.neg``) with people of their own. Amounts are cents.
+The further indicators' stories live in the ``stories_<name>`` modules (``STORY_MODULES``),
+registered here through ``story``. Where a story's planted rows rightly make another
+indicator fire, the story records them as positives of that code too (SY-002's retirees
+with a 210 approval are SY-008 cases in the approval month; JY-004/JY-005's one-off hiring
+subsidies (13) to units that never paid for the person are JY-007 cases).
 Indicators needing history plant only what the generated months can show:
 
 * YL-005 needs P-12 in the window (months >= 13); without it only a near-miss is planted.
@@ -303,6 +308,8 @@ def sy002(b: PlantBook, p: int) -> None:
             if positive
             else b.neg("SY-002", p, "person", r.id, r.district)
         )
+        # a 210 approval for a retiree past the retirement age: SY-008 in its approval month
+        b.pos("SY-008", [p - 3], "person", r.id, r.district)
 
 
 @story("SY-003")
@@ -564,6 +571,8 @@ def jy004(b: PlantBook, p: int) -> None:
             if positive
             else b.neg("JY-004", p, "person", u.id, district)
         )
+        if stype == "13" and b.pop.unit_uscc[unit]:  # hiring subsidy, the unit never paid for u
+            b.pos("JY-007", p, "unit", str(b.pop.unit_uscc[unit]), district, 1300 * Y)
 
 
 @story("JY-005")
@@ -584,6 +593,8 @@ def jy005(b: PlantBook, p: int) -> None:
             if positive
             else b.neg("JY-005", p, "unit", uscc, ds[i])
         )
+        if stype == "13":  # hiring subsidy to a unit without staff: JY-007 too
+            b.pos("JY-007", p, "unit", uscc, ds[i], 5000 * Y)
 
 
 # --- resident and agency pension --------------------------------------------------------------

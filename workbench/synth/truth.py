@@ -7,8 +7,9 @@
 * ``dirty.csv``: ``table,line_no,kind,expected``: every dirty record, what it exercises
   (``synth.yaml`` dirty kind) and its expected outcome (loaded, duplicate or a reason);
 * ``problems.csv``: ``indicator_code,period,subject_type,subject_key,district_code,amount``,
-  the planted positives of the 40 core indicators for P, sorted like
-  ``workbench problems export``;
+  the planted positives for P of every indicator with a story (the 40 core ones and the
+  further ones of the ``stories_*`` modules), including the cases where one indicator's
+  planted rows rightly make another fire, sorted like ``workbench problems export``;
 * ``negatives.csv``: same header (amount empty), planted near-misses that must not fire.
 """
 
