@@ -200,13 +200,17 @@ def gs_009(ctx: Context, p: dict):
     "GS-010", "工伤单位事故当月未缴工伤保险", line=BusinessLine.INJURY, subject=SubjectType.CASE,
     severity=Severity.HIGH, policy=(SOCIAL_INSURANCE_LAW, INJURY_REGULATION), has_amount=False,
     description="本月认定（或视同）工伤的案件，用人单位（统一社会信用代码）在已载入的各期缴费明细中没有事故发生月份"
-                "所属期的工伤保险（410）正常缴费或补缴记录，工伤待遇应由用人单位支付而非基金支付。",
+                "所属期的工伤保险（410）正常缴费或补缴记录，工伤待遇应由用人单位支付而非基金支付。"
+                "事故月份早于最早载入的缴费明细期别的案件无从核对，不作判断。",
+    version=2,
 )
 def gs_010(ctx: Context, p: dict):
+    c = ctx.history("sb_contrib")
+    first_loaded = month_index(c[PERIOD_COL].min())
     cases = recognized_cases(ctx)
     cases = cases.filter(cases.unit_uscc.notnull() & (date_month(cases.decision_date) == ctx.p))
     cases = cases.mutate(accident_month=date_month(cases.accident_date))
-    c = ctx.history("sb_contrib")
+    cases = cases.filter(cases.accident_month >= first_loaded)
     c = c.filter((c.insurance_type == "410") & c.pay_type.isin(("1", "2")))
     unit = ctx.snapshot("sb_unit")
     unit = unit.filter(unit.uscc.notnull()).select(u_id=unit.unit_id, u_uscc=unit.uscc)
