@@ -100,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     lgsub = lg.add_subparsers(dest="action", required=True, parser_class=_Parser)
     lgsub.add_parser("verify", help="check the hash chain: any edited or deleted record is reported")
 
+    pk = sub.add_parser("package", help="the periodic package for the discipline inspection bureau")
+    pksub = pk.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    pkx = pksub.add_parser("export", help="write the package of a period (CSV files and manifest.json)")
+    pkx.add_argument("--period", required=True, help="YYYYMM")
+    pkx.add_argument("--out", required=True, help="an empty or new folder, or a .zip file")
+    pkx.add_argument("--user", help="export as this user (a city role); default: the operator")
+    pksub.add_parser("verify", help="recompute a package's row counts and SHA-256").add_argument("path")
+
     d = sub.add_parser("demo", help="synthetic data, intake and reports on the embedded defaults")
     d.add_argument("--period", help="period to generate (default: parameters/demo.yaml)")
     d.add_argument("--persons", type=int, help="persons (default: parameters/demo.yaml)")
@@ -211,6 +219,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                 return 1
             print(f"action log: {result.records} records, chain intact")
             return 0
+        case "package":
+            from workbench.office.package import cli_main
+
+            return cli_main(args)
         case "demo":
             from workbench.demo import run_demo
 

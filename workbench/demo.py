@@ -3,13 +3,53 @@
 Generates a small synthetic city (parameters/demo.yaml) and runs the monthly job on each
 of its months (per-source intake, indicators published to the office, statistics),
 leaving the warehouse, the office database and the HTML reports under WORKBENCH_HOME.
+Then it creates the demo users (every role; handler and reviewer of three districts) that
+do not exist yet and prints each new one once with its generated password.
 """
 
 from __future__ import annotations
 
 from workbench import params
 from workbench.config import settings
+from workbench.districts import NAMES
 from workbench.periods import check_period, month_range
+
+DEMO_DISTRICTS = ("110105", "110108", "110106")  # 朝阳区, 海淀区, 丰台区
+# (user name, display name, roles, district)
+DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
+    *((f"d{kind}{code}", f"{NAMES[code]}{label}", (f"district_{role}",), code)
+      for code in DEMO_DISTRICTS
+      for role, kind, label in (("handler", "h", "处理人"), ("reviewer", "r", "审核人"))),
+    ("cityh", "市级处理人", ("city_handler",), None),
+    ("cityr", "市级审核人", ("city_reviewer",), None),
+    ("admin", "综合管理员", ("admin",), None),
+)
+
+
+def demo_users(url: str | None = None) -> list[tuple[str, str, str, str]]:
+    """Create the demo users that do not exist yet; return (user, roles, district, password)
+    of the ones created (an existing user keeps its password and is not returned)."""
+    from workbench.office import accounts
+
+    existing = {acc.username for acc, _, _ in accounts.list_users(url)}
+    created = []
+    for username, display, roles, district in DEMO_USERS:
+        if username in existing:
+            continue
+        acc, password = accounts.add_user(username, display, list(roles), district, actor="demo", url=url)
+        created.append((acc.username, "、".join(sorted(r.label for r in acc.roles)),
+                        NAMES.get(district, "市级") if district else "市级", password))
+    return created
+
+
+def print_demo_users(created: list[tuple[str, str, str, str]]) -> None:
+    if not created:
+        print("Demo users: already created (passwords were printed when they were created; "
+              "`workbench users reset NAME` sets a new one)")
+        return
+    print("Demo users (passwords are shown only now):")
+    for username, roles, where, password in created:
+        print(f"  {username:<10} {password}  {where} {roles}")
 
 
 def run_demo(period: str | None = None, persons: int | None = None) -> int:
@@ -34,4 +74,6 @@ def run_demo(period: str | None = None, persons: int | None = None) -> int:
     for path in result.reports if result else []:
         print(f"  {path}")
     print(f"Warehouse: {home.warehouse_url}\nOffice database: {home.office_url}")
+    print_demo_users(demo_users())
+    print("Office: `workbench serve`, then open http://127.0.0.1:5006/")
     return result.exit_code if result else 0

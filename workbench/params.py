@@ -7,8 +7,9 @@ and key named. ``WORKBENCH_PARAMETERS`` points to another parameters folder.
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -74,8 +75,32 @@ class OfficeParams(Strict):
     attachments: AttachmentParams
 
 
+class ScoreComponent(Strict):
+    """One part of a district's assessment score: ``weight`` x min(1, ratio / ``full_at``)."""
+
+    weight: Decimal = Field(ge=0, le=1000)
+    ratio: Literal["in_time_of_due", "closed_of_problems", "rectified_of_closed_true", "recovered_of_involved",
+                   "recovered_and_fines_of_involved"]
+    scope: Literal["all", "fund", "money"]
+    full_at: Decimal = Field(gt=0, le=1)
+
+
+class ScoringParams(Strict):
+    """parameters/scoring.yaml: 考核评分 per district and period (weights and formulas)."""
+
+    warning: ScoreComponent
+    rectification: ScoreComponent
+    recovered_money: ScoreComponent
+    recovered_fund: ScoreComponent
+    fund_lines: list[str] = Field(min_length=1)
+    when_empty: Literal["full", "zero"]
+    extra_min: Decimal = Field(ge=-1000, le=0)
+    extra_max: Decimal = Field(ge=0, le=1000)
+    statistics_cache_seconds: int = Field(ge=0, le=3600)
+
+
 MODELS: dict[str, type[Strict]] = {"intake": IntakeParams, "reports": ReportParams, "demo": DemoParams,
-                                   "office": OfficeParams}
+                                   "office": OfficeParams, "scoring": ScoringParams}
 
 
 def directory() -> Path:

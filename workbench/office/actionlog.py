@@ -40,6 +40,12 @@ class Action:
     EXPORT = "export"
     USER_ADD = "user_add"
     USER_CHANGE = "user_change"
+    EXTRA_SCORE = "extra_score"
+    ARCHIVE = "statistics_archive"
+    NOTICE = "notice"
+    STAFF = "staff_change"
+    DISTRICT_REPORT = "district_report"
+    IMPLEMENTATION = "implementation_status"
 
 
 def _utc(at: datetime) -> datetime:

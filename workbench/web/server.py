@@ -9,7 +9,9 @@ from types import ModuleType
 from workbench.errors import UsageError
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
-PAGES = {"/": "queue", "/problem": "problem"}  # URL -> apps/<name>.py (each has page())
+PAGES = {"/": "queue", "/problem": "problem", "/users": "users", "/log": "log",
+         "/statistics": "statistics", "/scoring": "scoring", "/notices": "notices",
+         "/records": "records"}  # URL -> apps/<name>.py
 
 
 def load_app(name: str) -> ModuleType:

@@ -11,6 +11,7 @@ import panel as pn
 
 from workbench.districts import NAMES
 from workbench.office.accounts import Account
+from workbench.office.roles import Role
 from workbench.web.auth import LOGOUT
 
 CSS = """
@@ -27,7 +28,10 @@ def header(account: Account, title: str) -> pn.pane.HTML:
     return pn.pane.HTML(
         f'<div class="wb-header"><b>基金监督工作台 · {html.escape(title)}</b>'
         f'<span id="wb-user">{html.escape(account.display_name)}（{html.escape(where)}，{html.escape(roles)}）'
-        f'<a href="/">工作队列</a><a href="{LOGOUT}" id="wb-logout">退出</a></span></div>',
+        f'<a href="/">工作队列</a><a href="/statistics">问题统计</a><a href="/scoring">考核评分</a>'
+        f'<a href="/notices">通知公告</a><a href="/records">监督上报</a>'
+        + ('<a href="/users">用户管理</a><a href="/log">日志审查</a>' if account.has(Role.ADMIN) else '')
+        + f'<a href="{LOGOUT}" id="wb-logout">退出</a></span></div>',
         stylesheets=[CSS], sizing_mode="stretch_width")
 
 

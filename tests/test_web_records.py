@@ -1,0 +1,118 @@
+"""In a real browser (Debian's chromium through Playwright) against `workbench serve`: an
+admin publishes a notice containing <script> that a district user sees as text; a city
+handler builds the discipline inspection package and is offered the zip."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "Password-123"
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">请按时报送'
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (scripts/system-packages.sh installs it)")
+        pytest.skip("chromium is not installed")
+    root = tmp_path_factory.mktemp("web-records")
+    env = {**os.environ, "WORKBENCH_HOME": str(root / "home")}
+    env.pop("WORKBENCH_OFFICE_DB", None)
+    setup = f"""
+from workbench.office import accounts
+for user, role, district in [("ad1", "admin", None), ("dh1", "district_handler", "110105"),
+                             ("ch1", "city_handler", None)]:
+    accounts.add_user(user, "测试" + user, [role], district, "{PASSWORD}")
+"""
+    subprocess.run([sys.executable, "-c", setup], env=env, check=True)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"workbench serve exited: {proc.stdout.read()}")
+            time.sleep(0.5)
+    yield f"http://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+def login(browser, base: str, user: str, path: str):
+    page = browser.new_context().new_page()
+    page.set_default_timeout(60_000)
+    page.goto(base + "/")
+    page.fill("#username", user)
+    page.fill("#password", PASSWORD)
+    page.click("#login")
+    page.wait_for_url(base + "/")
+    page.goto(base + path)
+    page.locator("#wb-user").wait_for()
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def test_notice_with_script_is_shown_as_text(server, browser) -> None:
+    admin = login(browser, server, "ad1", "/notices")
+    admin.get_by_label("标题").fill("关于报送<script>的通知")
+    admin.get_by_label("标题").press("Tab")
+    admin.get_by_label("内容").fill(SCRIPT)
+    admin.get_by_label("内容").press("Tab")
+    admin.get_by_role("button", name="发布", exact=True).click()
+    admin.get_by_text("通知已发布").wait_for()
+
+    dh = login(browser, server, "dh1", "/notices")
+    dh.locator(".wb-notice-body").first.wait_for()
+    assert dh.locator(".wb-notice-body").first.inner_text() == SCRIPT
+    assert dh.locator(".wb-notice-title").first.inner_text() == "关于报送<script>的通知"
+    assert dh.evaluate("window.__xss") is None
+    assert dh.get_by_role("button", name="发布", exact=True).count() == 0  # no admin form
+
+
+def test_city_handler_is_offered_the_package(server, browser, tmp_path) -> None:
+    ch = login(browser, server, "ch1", "/records")
+    ch.locator(".bk-tab", has_text="纪检监察数据包").first.click()
+    ch.get_by_role("button", name="生成数据包", exact=True).click()
+    ch.get_by_text("数据包已生成").wait_for()
+    ch.get_by_text("下载数据包（zip）").wait_for()
+    assert ch.get_by_text("statistics.csv").count() >= 1
+    with ch.expect_download() as got:
+        ch.get_by_text("下载数据包（zip）").click()
+    saved = tmp_path / "package.zip"
+    got.value.save_as(saved)
+    from workbench.office.package import verify
+
+    assert verify(saved) == []

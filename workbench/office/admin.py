@@ -1,0 +1,83 @@
+"""User administration for the web (用户管理): the services of ``accounts`` behind an admin check.
+
+Every function takes the acting ``Account`` (re-read from its session by the page) and
+raises ``PermissionDenied`` unless it holds ``Role.ADMIN``; the actor's user name goes to
+the action log with the change. An admin cannot disable themselves or take away their own
+admin role (the office would be left without anyone to undo it). The command line
+(``workbench users``) calls ``accounts`` directly: whoever runs it already holds the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from workbench.districts import DISTRICTS
+from workbench.errors import OfficeError, PermissionDenied
+from workbench.office import accounts
+from workbench.office.accounts import USERNAME, Account
+from workbench.office.roles import Role
+
+
+def require_admin(actor: Account, what: str = "administer users") -> None:
+    """Raise ``PermissionDenied`` unless ``actor`` is an admin (综合管理人员)."""
+    if not actor.has(Role.ADMIN):
+        raise PermissionDenied(f"{actor.username} may not {what}: admins only",
+                               "只有综合管理人员可以执行此操作")
+
+
+def _checked(username: str, roles: list[str] | tuple[str, ...], district: str | None) -> str | None:
+    """Check a form's user name, roles and district with Chinese messages (``accounts`` checks
+    again, in English, for the command line); return the district to store."""
+    if not USERNAME.match(username):
+        raise OfficeError(f"user name {username!r} is not valid",
+                          "用户名须为 3–64 位小写字母、数字、“.”、“_”或“-”，以字母或数字开头")
+    try:
+        parsed = {Role(str(r).strip()) for r in roles}
+    except ValueError:
+        raise OfficeError(f"unknown role in {list(roles)!r}", "角色不存在") from None
+    if not parsed:
+        raise OfficeError("give at least one role", "请至少选择一个角色")
+    district = (district or "").strip() or None
+    if any(r.district_scoped for r in parsed):
+        if district not in DISTRICTS:
+            raise OfficeError(f"district roles need a district, not {district!r}", "区县角色须选择所属区县")
+        return district
+    return None  # city roles and admins work for the whole city
+
+
+def users(actor: Account, *, url: str | None = None) -> list[tuple[Account, bool, datetime | None]]:
+    """Every user with whether it is disabled and until when it is locked."""
+    require_admin(actor, "list users")
+    return accounts.list_users(url)
+
+
+def add_user(actor: Account, username: str, display_name: str, roles: list[str] | tuple[str, ...],
+             district: str | None = None, *, url: str | None = None) -> tuple[Account, str]:
+    """Create a user with a generated password; return the account and the password (shown once)."""
+    require_admin(actor, "add users")
+    username = username.strip()
+    district = _checked(username, roles, district)
+    return accounts.add_user(username, display_name.strip(), roles, district, actor=actor.username, url=url)
+
+
+def set_disabled(actor: Account, username: str, disabled: bool, *, url: str | None = None) -> None:
+    require_admin(actor, "disable or enable users")
+    if disabled and username == actor.username:
+        raise PermissionDenied(f"{actor.username} may not disable their own account", "不能停用自己的账号")
+    accounts.set_disabled(username, disabled, actor=actor.username, url=url)
+
+
+def reset_password(actor: Account, username: str, *, url: str | None = None) -> str:
+    """Set a generated password (unlocking the user, ending its sessions); return it (shown once)."""
+    require_admin(actor, "reset passwords")
+    return accounts.reset_password(username, None, actor=actor.username, url=url)
+
+
+def set_roles(actor: Account, username: str, roles: list[str] | tuple[str, ...], district: str | None = None, *,
+              url: str | None = None) -> Account:
+    require_admin(actor, "change roles")
+    if username == actor.username and Role.ADMIN.value not in [str(r).strip() for r in roles]:
+        raise PermissionDenied(f"{actor.username} may not remove their own admin role",
+                               "不能取消自己的综合管理人员角色")
+    district = _checked(username, roles, district)
+    return accounts.set_roles(username, roles, district, actor=actor.username, url=url)

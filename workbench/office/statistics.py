@@ -1,0 +1,317 @@
+"""问题统计 and indicator quality: figures over the problems an account may see, aggregated in SQL.
+
+The unit of every figure is a *cell*: the problems of one (district, indicator), with their
+counts and amounts summed by one ``GROUP BY district_code, indicator_code`` over
+``problem LEFT JOIN problem_finding`` (at most 18 x the number of indicators rows, whatever the
+number of problems). Views by district, indicator and business line (from the indicator
+registry) fold those cells in Python; the trend by period is one more ``GROUP BY last_period``.
+A problem belongs to the period of its last detection (``last_period``).
+
+A period archived by ``archive.archive_period`` is read from its archived cells, so its figures
+stay as they were when archived; the live figures of other periods come from the database.
+
+Live cells and the trend by period are kept in memory for ``statistics_cache_seconds``
+(parameters/scoring.yaml) per database, visibility scope and period: a city-wide aggregate over
+200,000 problems takes most of a second, and many people open the page. Archived periods are
+always read from the archive, never from the cache.
+
+A closed problem is never updated again (no action applies to 已办结, publishing links a new
+problem instead), so its ``updated_at`` is its closing time: "closed in time" compares it with
+the deadline.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from workbench.districts import NAMES
+from workbench.errors import UsageError
+from workbench.office import db
+from workbench.office.accounts import Account
+from workbench.office.models import AMOUNT, Problem, ProblemFinding, now
+from workbench.office.states import Conclusion, ProblemState
+from workbench.office.workflow import visible
+
+P, F = Problem.__table__, ProblemFinding.__table__
+CLOSED = ProblemState.CLOSED.value
+UNKNOWN_LINE = "其他"
+
+COUNTS = ("problems", "open", "closed", "overdue", "due", "in_time", "findings", "rectified", "unrectified",
+          "closed_true", "closed_false", "closed_data_error", "closed_policy", "closed_true_rectified")
+AMOUNTS = ("amount", "involved", "recovered", "fines", "closed_involved", "closed_recovered", "closed_fines")
+
+
+@dataclass
+class Figures:
+    """Counts and amounts of a set of problems (every field sums over problems).
+
+    ``due``: closed or overdue; ``in_time``: closed by the deadline; ``findings``: problems with
+    findings; ``rectified`` / ``unrectified``: findings rectified / found true and not rectified;
+    ``closed_*``: closed problems by conclusion; amounts ``involved`` / ``recovered`` / ``fines``
+    from the findings, ``closed_*`` amounts from the findings of closed problems."""
+
+    problems: int = 0
+    open: int = 0
+    closed: int = 0
+    overdue: int = 0
+    due: int = 0
+    in_time: int = 0
+    findings: int = 0
+    rectified: int = 0
+    unrectified: int = 0
+    closed_true: int = 0
+    closed_false: int = 0
+    closed_data_error: int = 0
+    closed_policy: int = 0
+    closed_true_rectified: int = 0
+    amount: Decimal = Decimal("0.00")
+    involved: Decimal = Decimal("0.00")
+    recovered: Decimal = Decimal("0.00")
+    fines: Decimal = Decimal("0.00")
+    closed_involved: Decimal = Decimal("0.00")
+    closed_recovered: Decimal = Decimal("0.00")
+    closed_fines: Decimal = Decimal("0.00")
+
+    def add(self, other: Figures) -> None:
+        mine, theirs = self.__dict__, other.__dict__
+        for name in FIELDS:
+            mine[name] += theirs[name]
+
+    @property
+    def true_share(self) -> float | None:
+        """Share of closed problems found true (属实); None without closed problems."""
+        return self.closed_true / self.closed if self.closed else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: str(getattr(self, f.name)) if f.name in AMOUNTS else getattr(self, f.name)
+                for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Figures:
+        return cls(**{k: Decimal(v) if k in AMOUNTS else int(v) for k, v in data.items() if k in COUNTS + AMOUNTS})
+
+
+@dataclass(frozen=True)
+class Cell:
+    district_code: str
+    indicator_code: str
+    figures: Figures
+
+
+def _aggregates(at: datetime) -> list[ColumnElement[Any]]:
+    closed = P.c.state == CLOSED
+    is_open = P.c.state != CLOSED
+    overdue = and_(is_open, P.c.deadline < at)
+    true_ = F.c.conclusion == Conclusion.TRUE.value
+
+    def n(cond: ColumnElement[bool], name: str) -> ColumnElement[Any]:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0).label(name)
+
+    def m(col: Any, name: str, cond: ColumnElement[bool] | None = None) -> ColumnElement[Any]:
+        expr = col if cond is None else case((cond, col), else_=0)
+        return func.coalesce(func.sum(expr), 0, type_=AMOUNT).label(name)
+
+    return [
+        func.count().label("problems"), n(is_open, "open"), n(closed, "closed"), n(overdue, "overdue"),
+        n(or_(closed, overdue), "due"),
+        n(and_(closed, or_(P.c.deadline.is_(None), P.c.updated_at <= P.c.deadline)), "in_time"),
+        n(F.c.problem_id.is_not(None), "findings"), n(F.c.rectified == 1, "rectified"),
+        n(and_(true_, F.c.rectified == 0), "unrectified"),
+        n(and_(closed, true_), "closed_true"),
+        n(and_(closed, F.c.conclusion == Conclusion.FALSE.value), "closed_false"),
+        n(and_(closed, F.c.conclusion == Conclusion.DATA_ERROR.value), "closed_data_error"),
+        n(and_(closed, F.c.conclusion == Conclusion.POLICY_ALLOWED.value), "closed_policy"),
+        n(and_(closed, true_, F.c.rectified == 1), "closed_true_rectified"),
+        m(P.c.amount, "amount"), m(F.c.amount_involved, "involved"), m(F.c.amount_recovered, "recovered"),
+        m(F.c.fines, "fines"), m(F.c.amount_involved, "closed_involved", closed),
+        m(F.c.amount_recovered, "closed_recovered", closed), m(F.c.fines, "closed_fines", closed),
+    ]
+
+
+FIELDS = COUNTS + AMOUNTS
+
+
+def _figures(row: Any) -> Figures:
+    m = row._mapping
+    return Figures(**{k: int(m[k]) for k in COUNTS},
+                   **{k: v if isinstance(v := m[k], Decimal) else Decimal(str(v)) for k in AMOUNTS})
+
+
+_cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+_cache_lock = threading.Lock()
+CACHE_ENTRIES = 512
+
+
+def cache_seconds() -> float:
+    from workbench import params
+
+    return float(params.load("scoring")["statistics_cache_seconds"])
+
+
+def clear_cache() -> None:
+    with _cache_lock:
+        _cache.clear()
+
+
+def _scope(account: Account) -> str:
+    from workbench.office.roles import Role
+
+    if account.has(Role.CITY_HANDLER, Role.CITY_REVIEWER):
+        return "city"
+    if account.has(Role.DISTRICT_HANDLER, Role.DISTRICT_REVIEWER) and account.district_code:
+        return account.district_code
+    return "none"
+
+
+def cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()``, reused for ``statistics_cache_seconds`` under ``key``."""
+    ttl = cache_seconds()
+    if ttl <= 0:
+        return compute()
+    at = time.monotonic()
+    with _cache_lock:
+        hit = _cache.get(key)
+    if hit is not None and at - hit[0] < ttl:
+        return hit[1]
+    value = compute()
+    with _cache_lock:
+        if len(_cache) >= CACHE_ENTRIES:
+            _cache.clear()
+        _cache[key] = (at, value)
+    return value
+
+
+def period_condition(period: str | None) -> ColumnElement[bool] | None:
+    return None if period is None else P.c.last_period == period
+
+
+def live_cells(conn: Connection, where: ColumnElement[bool], period: str | None = None) -> list[Cell]:
+    """The cells of the problems matching ``where`` (and of ``period``), in one GROUP BY."""
+    cond = where if period is None else and_(where, P.c.last_period == period)
+    stmt = (select(P.c.district_code, P.c.indicator_code, *_aggregates(now()))
+            .select_from(P.outerjoin(F, F.c.problem_id == P.c.id)).where(cond)
+            .group_by(P.c.district_code, P.c.indicator_code))
+    return [Cell(r.district_code, r.indicator_code, _figures(r)) for r in conn.execute(stmt)]
+
+
+@functools.cache
+def business_line(code: str) -> str:
+    """The business line of an indicator (其他 for a code the registry does not know)."""
+    from workbench.indicators.registry import get
+
+    try:
+        return str(get(code).business_line.value)
+    except UsageError:
+        return UNKNOWN_LINE
+
+
+def indicator_name(code: str) -> str:
+    from workbench.indicators.registry import get
+
+    try:
+        return get(code).name
+    except UsageError:
+        return ""
+
+
+def fold(cells: Iterable[Cell], key: Any) -> dict[str, Figures]:
+    """Sum the cells by ``key(cell)``."""
+    out: dict[str, Figures] = {}
+    for c in cells:
+        out.setdefault(key(c), Figures()).add(c.figures)
+    return out
+
+
+@dataclass
+class Summary:
+    """The figures of a period (or of every period) as ``account`` may see them."""
+
+    period: str | None
+    total: Figures
+    by_district: dict[str, Figures]
+    by_indicator: dict[str, Figures]
+    by_line: dict[str, Figures]
+    archived_at: datetime | None = None  # set when read from the period's archive
+    cells: list[Cell] = field(default_factory=list, repr=False)
+
+
+def summarize(cells: list[Cell], period: str | None, archived_at: datetime | None = None) -> Summary:
+    total = Figures()
+    for c in cells:
+        total.add(c.figures)
+    return Summary(period, total, dict(sorted(fold(cells, lambda c: c.district_code).items())),
+                   dict(sorted(fold(cells, lambda c: c.indicator_code).items())),
+                   dict(sorted(fold(cells, lambda c: business_line(c.indicator_code)).items())), archived_at, cells)
+
+
+def summary(account: Account, period: str | None = None, *, url: str | None = None) -> Summary:
+    """问题统计 of ``period`` (None: every period) over the problems ``account`` may see."""
+    from workbench.office import archive
+
+    with db.ready(url).connect() as conn:
+        if period is not None:
+            archived = archive.archived_cells(conn, account, period)
+            if archived is not None:
+                return summarize(archived[1], period, archived[0])
+        cells = cached((db.normalize(url), _scope(account), "cells", period),
+                       lambda: live_cells(conn, visible(account), period))
+        return summarize(cells, period)
+
+
+def by_period(account: Account, *, url: str | None = None) -> dict[str, Figures]:
+    """Live figures per period (last detection), oldest first."""
+    stmt = (select(P.c.last_period, *_aggregates(now())).select_from(P.outerjoin(F, F.c.problem_id == P.c.id))
+            .where(visible(account)).group_by(P.c.last_period).order_by(P.c.last_period))
+
+    def compute() -> dict[str, Figures]:
+        with db.ready(url).connect() as conn:
+            return {r.last_period: _figures(r) for r in conn.execute(stmt)}
+
+    return cached((db.normalize(url), _scope(account), "by_period"), compute)
+
+
+def periods(account: Account, *, url: str | None = None) -> list[str]:
+    """The periods that have problems visible to ``account``, newest first."""
+    stmt = select(P.c.last_period).where(visible(account)).group_by(P.c.last_period).order_by(P.c.last_period.desc())
+    with db.ready(url).connect() as conn:
+        return [r[0] for r in conn.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class Quality:
+    """指标质量: how often an indicator's closed problems were found true (属实)."""
+
+    indicator_code: str
+    name: str
+    business_line: str
+    problems: int
+    closed: int
+    closed_true: int
+    closed_false: int
+    closed_data_error: int
+    closed_policy: int
+    true_share: float | None
+
+
+def indicator_quality(account: Account, period: str | None = None, *, url: str | None = None,
+                      summary_: Summary | None = None) -> list[Quality]:
+    """Per indicator: problems, closed, found true and the share; best share first (no closed last)."""
+    s = summary_ or summary(account, period, url=url)
+    rows = [Quality(code, indicator_name(code), business_line(code), f.problems, f.closed, f.closed_true,
+                    f.closed_false, f.closed_data_error, f.closed_policy, f.true_share)
+            for code, f in s.by_indicator.items()]
+    return sorted(rows, key=lambda q: (q.true_share is None, -(q.true_share or 0), -q.closed, q.indicator_code))
+
+
+def district_name(code: str) -> str:
+    return NAMES.get(code, code)
