@@ -20,8 +20,8 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP) ## create .venv with the pinned, tested packages (and system fonts)
 
-demo: setup ## synthetic delivery -> intake -> HTML reports, on the embedded defaults
-	$(BIN)/workbench demo
+demo: setup ## synthetic city -> monthly job -> HTML reports, then the web apps (Ctrl-C stops)
+	$(BIN)/workbench demo --serve
 
 test: setup ## lint and run the whole test suite (what CI runs)
 	$(BIN)/ruff check .

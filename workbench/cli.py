@@ -111,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="synthetic data, intake and reports on the embedded defaults")
     d.add_argument("--period", help="period to generate (default: parameters/demo.yaml)")
     d.add_argument("--persons", type=int, help="persons (default: parameters/demo.yaml)")
+    d.add_argument("--serve", action="store_true", help="then serve the office web apps until Ctrl-C")
     return p
 
 
@@ -226,7 +227,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "demo":
             from workbench.demo import run_demo
 
-            return run_demo(period=args.period, persons=args.persons)
+            return run_demo(period=args.period, persons=args.persons, serve=args.serve)
     raise UsageError(f"unknown command {args.command}")  # pragma: no cover
 
 

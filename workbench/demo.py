@@ -52,7 +52,7 @@ def print_demo_users(created: list[tuple[str, str, str, str]]) -> None:
         print(f"  {username:<10} {password}  {where} {roles}")
 
 
-def run_demo(period: str | None = None, persons: int | None = None) -> int:
+def run_demo(period: str | None = None, persons: int | None = None, serve: bool = False) -> int:
     from workbench import synth
     from workbench.monthly import run_monthly
 
@@ -75,5 +75,12 @@ def run_demo(period: str | None = None, persons: int | None = None) -> int:
         print(f"  {path}")
     print(f"Warehouse: {home.warehouse_url}\nOffice database: {home.office_url}")
     print_demo_users(demo_users())
-    print("Office: `workbench serve`, then open http://127.0.0.1:5006/")
-    return result.exit_code if result else 0
+    code = result.exit_code if result else 0
+    if not serve:
+        print("Office: `workbench serve`, then open http://127.0.0.1:5006/")
+        return code
+    from workbench.web.server import serve as serve_apps
+
+    print("Office web apps: http://127.0.0.1:5006/ (log in as one of the users above; Ctrl-C stops)", flush=True)
+    serve_apps(port=5006)
+    return code

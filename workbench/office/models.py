@@ -79,6 +79,8 @@ class Problem(Base):
         Index("ix_problem_district_state", "district_code", "state"),
         Index("ix_problem_state", "state"),
         Index("ix_problem_last_period", "last_period"),
+        Index("ix_problem_deadline_id", "deadline", "id"),
+        Index("ix_problem_district_deadline", "district_code", "deadline", "id"),
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 
 from bokeh.server.auth_provider import AuthProvider
+from tornado.ioloop import IOLoop
 from tornado.web import RequestHandler
 
 from workbench.errors import AuthError, WorkbenchError
@@ -45,11 +46,13 @@ class LoginHandler(RequestHandler):
     def get(self) -> None:
         self.write(PAGE.format(action=LOGIN, username="", error=""))
 
-    def post(self) -> None:
+    async def post(self) -> None:
         username = self.get_body_argument("username", "").strip()
         password = self.get_body_argument("password", "")
         try:
-            _, token = accounts.login(username, password)
+            # argon2 takes tens of milliseconds on purpose: off the event loop, so that one
+            # login does not stall every other page of the server
+            _, token = await IOLoop.current().run_in_executor(None, lambda: accounts.login(username, password))
         except AuthError as exc:
             self.set_status(401)
             self.write(PAGE.format(action=LOGIN, username=html.escape(username), error=html.escape(exc.zh)))
