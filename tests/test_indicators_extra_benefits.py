@@ -74,7 +74,7 @@ def appraisal(appraisal_id, pid, kind, apply, concluded, grade, district=D2):
 
 def case(case_id, uscc, district, accident, decided, result):
     return line("gsrd_case", case_id=case_id, id_no=ID["P22"], name="乙", unit_uscc=uscc, unit_name="某单位",
-                district_code=district, accident_date=accident, apply_date="20240320", decision_date=decided,
+                district_code=district, accident_date=accident, apply_date="20240520", decision_date=decided,
                 result=result)
 
 
@@ -87,7 +87,7 @@ def contrib(contrib_id, unit_id, period, pay_month, pay_type="1"):
 MAY = {
     "sb_benefit_pay": [pay("M1", "P18", "410", "42", "202405", "20240520", "50000.00"),
                        pay("M2", "P19", "410", "41", "202405", "20240520", "2000.00")],
-    "sb_contrib": [contrib("MC1", "UNIT2", "202403", "202405")],
+    "sb_contrib": [contrib("MC1", "UNIT2", "202405", "202405")],
 }
 
 JUNE = {
@@ -148,9 +148,10 @@ JUNE = {
         appraisal("AP7", "P22", "3", "20240317", "20240615", 9, district=D1),
     ],
     "gsrd_case": [
-        case("K1", U1, D3, "20240310", "20240612", "1"),
-        case("K2", U2, D3, "20240315", "20240605", "2"),
-        case("K3", U1, D1, "20240311", "20240606", "3"),
+        case("K1", U1, D3, "20240510", "20240612", "1"),
+        case("K2", U2, D3, "20240515", "20240605", "2"),
+        case("K3", U1, D1, "20240511", "20240606", "3"),
+        case("K4", U1, D3, "20240310", "20240610", "1"),  # accident before the first loaded delivery: not judged
     ],
 }
 
@@ -197,7 +198,7 @@ EXPECTED = {
     "GS-008": {(ID["P20"], D2, "2000.00")},
     # concluded 106 days after applying; exactly 90 days is not
     "GS-009": {("AP6", D3, "")},
-    # unit U1 paid no 410 for the accident month 202403; U2 did (May delivery); K3 not recognized
+    # unit U1 paid no 410 for the accident month 202405; U2 did (May delivery); K3 not recognized
     "GS-010": {("K1", D3, "")},
 }
 

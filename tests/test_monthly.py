@@ -106,7 +106,7 @@ def test_monthly_writes_nine_html_reports_per_period(runs):
                         "四、按业务条线统计", "五、新增、更新与重新打开", "六、运行明细"):
             assert heading in ind, heading
         for heading in ("基金监督统计报告", "一、本期概况", "二、历史趋势", "三、各区对比", "四、各业务条线",
-                        "五、命中最多的指标", "六、涉及金额分布", "七、问题处理状态"):
+                        "五、命中最多的指标", "六、涉及金额分布", "七、问题处理状态", "八、监督评估：各区比率"):
             assert heading in stats, heading
         for page in (ind, stats):
             assert "Traceback" not in page and "report." not in page
@@ -120,7 +120,8 @@ def test_monthly_writes_nine_html_reports_per_period(runs):
                                                                   c["reopened"]]
         assert c["evaluated"] > 30 and c["hits"] > 0
         hits[p] = c["hits"]
-        assert (folder / "statistics.html").read_text(encoding="utf-8").count('src="data:image/png;base64,') == 6
+        assert (folder / "statistics.html").read_text(encoding="utf-8").count('src="data:image/png;base64,') == 7
+        assert "下限缴费占比" in stats and "每万参保人失业金领取人数" in stats
     # the second period: updated problems carried over, and the trend shows both periods
     c2 = next(r for r in records(home) if r["parameters"]["period"] == P2)["counts"]
     assert c2["updated"] > 0 and c2["new"] + c2["updated"] + c2["reopened"] == c2["hits"]

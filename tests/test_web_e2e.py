@@ -5,94 +5,41 @@ refused."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import yaml
+from web_support import ROOT, chromium, login, serving
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PASSWORD = "Password-123"
-ROOT = Path(__file__).resolve().parents[1]
 OWN_ID, OTHER_ID = "110101199001011234", "110101199001015678"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (scripts/system-packages.sh installs it)")
-        pytest.skip("chromium is not installed")
-    root = tmp_path_factory.mktemp("web")
-    params = root / "parameters"
-    shutil.copytree(ROOT / "parameters", params)
-    office = yaml.safe_load((params / "office.yaml").read_text(encoding="utf-8"))
-    office["attachments"]["max_bytes"] = 2000  # small, so the browser can send a file over it
-    (params / "office.yaml").write_text(yaml.safe_dump(office, allow_unicode=True), encoding="utf-8")
-    env = {**os.environ, "WORKBENCH_HOME": str(root / "home"), "WORKBENCH_PARAMETERS": str(params)}
-    env.pop("WORKBENCH_OFFICE_DB", None)
-    setup = f"""
-import sys; sys.path.insert(0, {str(ROOT / 'tests')!r})
+SETUP = f"""
 from test_office_publish import evaluation
 from workbench.office.publish import publish
 from workbench.office import accounts
 publish([evaluation("YL-001", [("{OWN_ID}", "110105", "100.50"), ("{OTHER_ID}", "110108", "20")])], "202406")
 for user, role, district in [("dh1", "district_handler", "110105"), ("dr1", "district_reviewer", "110105"),
                              ("ch1", "city_handler", None), ("cr1", "city_reviewer", None)]:
-    accounts.add_user(user, "测试" + user, [role], district, "{PASSWORD}")
+    accounts.add_user(user, "测试" + user, [role], district, "Password-123")
 """
-    subprocess.run([sys.executable, "-c", setup], env=env, check=True)
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"workbench serve exited: {proc.stdout.read()}")
-            time.sleep(0.5)
-    yield base
-    proc.terminate()
-    proc.wait(20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import shutil
+
+    root = tmp_path_factory.mktemp("web")
+    params = root / "parameters"
+    shutil.copytree(ROOT / "parameters", params)
+    office = yaml.safe_load((params / "office.yaml").read_text(encoding="utf-8"))
+    office["attachments"]["max_bytes"] = 2000  # small, so the browser can send a file over it
+    (params / "office.yaml").write_text(yaml.safe_dump(office, allow_unicode=True), encoding="utf-8")
+    with serving(root / "home", SETUP, params) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with chromium() as b:
         yield b
-        b.close()
-
-
-def login(browser, base: str, user: str, password: str = PASSWORD):
-    page = browser.new_context().new_page()
-    page.set_default_timeout(60_000)
-    page.goto(base + "/")
-    page.fill("#username", user)
-    page.fill("#password", password)
-    page.click("#login")
-    page.wait_for_url(base + "/")
-    page.get_by_text("我的工作队列").first.wait_for()
-    return page
 
 
 def open_problem(page, base: str, subject_tail: str) -> None:

@@ -4,81 +4,34 @@ handler builds the discipline inspection package and is offered the zip."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
+from web_support import chromium, serving
+from web_support import login as login_queue
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-PASSWORD = "Password-123"
-ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">请按时报送'
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+SETUP = """
+from workbench.office import accounts
+for user, role, district in [("ad1", "admin", None), ("dh1", "district_handler", "110105"),
+                             ("ch1", "city_handler", None)]:
+    accounts.add_user(user, "测试" + user, [role], district, "Password-123")
+"""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed (scripts/system-packages.sh installs it)")
-        pytest.skip("chromium is not installed")
-    root = tmp_path_factory.mktemp("web-records")
-    env = {**os.environ, "WORKBENCH_HOME": str(root / "home")}
-    env.pop("WORKBENCH_OFFICE_DB", None)
-    setup = f"""
-from workbench.office import accounts
-for user, role, district in [("ad1", "admin", None), ("dh1", "district_handler", "110105"),
-                             ("ch1", "city_handler", None)]:
-    accounts.add_user(user, "测试" + user, [role], district, "{PASSWORD}")
-"""
-    subprocess.run([sys.executable, "-c", setup], env=env, check=True)
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"workbench serve exited: {proc.stdout.read()}")
-            time.sleep(0.5)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(20)
+    with serving(tmp_path_factory.mktemp("web-records") / "home", SETUP) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
-                               args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def login(browser, base: str, user: str, path: str):
-    page = browser.new_context().new_page()
-    page.set_default_timeout(60_000)
-    page.goto(base + "/")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.click("#login")
-    page.wait_for_url(base + "/")
+    page = login_queue(browser, base, user)
     page.goto(base + path)
     page.locator("#wb-user").wait_for()
     page.wait_for_load_state("networkidle")

@@ -43,8 +43,9 @@ def ratio(value) -> ibis.Value:
 
 
 def share(num, den) -> ibis.Value:
-    """num / den as a decimal rate (null when den is 0)."""
-    return ibis.ifelse(den > 0, num.cast(RATE) / den.cast(RATE), ibis.null(RATE))
+    """num / den as a decimal rate rounded to 6 places (null when den is 0): every engine
+    returns the same digits (PostgreSQL's numeric division would carry 20)."""
+    return ibis.ifelse(den > 0, (num.cast(RATE) / den.cast(RATE)).round(6).cast(RATE), ibis.null(RATE))
 
 
 def units(ctx: Context):

@@ -1,0 +1,87 @@
+"""What the browser tests share: `workbench serve` on a free port over a prepared home, and
+Debian's chromium driven by Playwright (with the flags this machine needs)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+PASSWORD = "Password-123"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (scripts/system-packages.sh installs it)")
+        pytest.skip("chromium is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(home: Path, setup: str, parameters: Path | None = None) -> Iterator[str]:
+    """Run ``setup`` (Python, with tests/ importable) in a fresh home, then `workbench serve`
+    on it; yield the base URL; stop the server afterwards."""
+    need_chromium()
+    env = {**os.environ, "WORKBENCH_HOME": str(home), "WORKBENCH_PARAMETERS": str(parameters or ROOT / "parameters")}
+    env.pop("WORKBENCH_OFFICE_DB", None)
+    prelude = f"import sys; sys.path.insert(0, {str(ROOT / 'tests')!r})\n"
+    subprocess.run([sys.executable, "-c", prelude + setup], env=env, check=True)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(f"workbench serve exited: {proc.stdout.read()}")
+            time.sleep(0.5)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(20)
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def login(browser, base: str, user: str, password: str = PASSWORD):
+    """A new browser context logged in as ``user``, on the work queue."""
+    page = browser.new_context(accept_downloads=True).new_page()
+    page.set_default_timeout(60_000)
+    page.goto(base + "/")
+    page.fill("#username", user)
+    page.fill("#password", password)
+    page.click("#login")
+    page.wait_for_url(base + "/")
+    page.get_by_text("我的工作队列").first.wait_for()
+    return page
