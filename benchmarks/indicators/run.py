@@ -52,32 +52,38 @@ def landing_of(persons: int, months: int) -> Path:
 
 
 def prepare(persons: int, months: int, years: int) -> Path:
-    """A WORKBENCH_HOME holding the taken-in months (built once, then reused)."""
+    """A WORKBENCH_HOME holding the taken-in months (built once, then reused); with more years
+    of contribution history than months, a copy of it with the older months added."""
     landing = landing_of(persons, months)
     home = DATA / f"home-{persons}-{months}m"
     done = home / "prepared"
-    older = home / f"older-{years}y"
-    if done.exists():
-        if years * 12 > months and not older.exists():
-            from history import add_older_months
+    if not done.exists():
+        env = {**os.environ, "WORKBENCH_HOME": str(home)}
+        env.pop("WORKBENCH_WAREHOUSE", None)
+        if not (landing / PERIOD / "MANIFEST.csv").exists():
+            print(f"generating {months} months of {persons:,} persons ...", flush=True)
+            subprocess.run([PY, "-m", "workbench.cli", "synth", "--out", str(landing), "--period", PERIOD,
+                            "--persons", str(persons), "--months", str(months)], check=True, env=env)
+        from workbench.periods import month_range
 
-            add_older_months(f"duckdb://{home / 'warehouse.duckdb'}", persons, PERIOD, months, years)
-            older.write_text(time.strftime("%Y-%m-%d %H:%M"))
+        for p in month_range(PERIOD, months):
+            print(f"intake {p} ...", flush=True)
+            subprocess.run([PY, "-m", "workbench.cli", "intake", "--landing", str(landing), "--period", p,
+                            "--quiet"], check=True, env=env, stdout=subprocess.DEVNULL)
+        done.write_text(time.strftime("%Y-%m-%d %H:%M"))
+    if years * 12 <= months:
         return home
-    env = {**os.environ, "WORKBENCH_HOME": str(home)}
-    env.pop("WORKBENCH_WAREHOUSE", None)
-    if not (landing / PERIOD / "MANIFEST.csv").exists():
-        print(f"generating {months} months of {persons:,} persons ...", flush=True)
-        subprocess.run([PY, "-m", "workbench.cli", "synth", "--out", str(landing), "--period", PERIOD,
-                        "--persons", str(persons), "--months", str(months)], check=True, env=env)
-    from workbench.periods import month_range
+    longer = DATA / f"home-{persons}-{months}m-{years}y"
+    if not (longer / "prepared").exists():
+        import shutil
 
-    for p in month_range(PERIOD, months):
-        print(f"intake {p} ...", flush=True)
-        subprocess.run([PY, "-m", "workbench.cli", "intake", "--landing", str(landing), "--period", p,
-                        "--quiet"], check=True, env=env, stdout=subprocess.DEVNULL)
-    done.write_text(time.strftime("%Y-%m-%d %H:%M"))
-    return prepare(persons, months, years)
+        from history import add_older_months
+
+        shutil.rmtree(longer, ignore_errors=True)
+        shutil.copytree(home, longer, ignore=shutil.ignore_patterns("reports", "runs", "office.sqlite*"))
+        add_older_months(f"duckdb://{longer / 'warehouse.duckdb'}", persons, PERIOD, months, years)
+        (longer / "prepared").write_text(time.strftime("%Y-%m-%d %H:%M"))
+    return longer
 
 
 def fresh(args: list[str], env: dict[str, str]) -> dict:
@@ -142,26 +148,36 @@ def main() -> None:
 WHY: dict[str, str] = {}
 
 
+def _replace(text: str, name: str, body: str) -> str:
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = f"{start}\n{body.strip()}\n{end}"
+    if start in text:
+        return text[: text.index(start)] + section + text[text.index(end) + len(end):]
+    return text.rstrip() + "\n\n" + section + "\n"
+
+
 def write_doc(args, result: dict, slowest: list[dict]) -> None:
     doc = ROOT / "docs" / "benchmarks.md"
     text = doc.read_text(encoding="utf-8")
-    start, end = "<!-- indicators:start -->", "<!-- indicators:end -->"
     scale = "the issue's target scale" if args.persons >= 2_000_000 else "REDUCED scale (target: 2,000,000 persons)"
-    rows = "\n".join(f"| {i['code']} | {i['name']} | {i['seconds']:.2f} | {i['hits']:,} | {WHY.get(i['code'], '')} |"
-                     for i in slowest[:10])
-    flags = " ".join(f for f, on in (("--pandas", args.pandas), ("--monthly", args.monthly)) if on)
-    parts = [f"""{start}
+    command = (f"`.venv/bin/python benchmarks/indicators/run.py --persons {args.persons} --months {args.months} "
+               f"--years {args.years}{' --pandas' if args.pandas else ''}{' --monthly' if args.monthly else ''} "
+               f"--write` (measured {time.strftime('%Y-%m-%d')}; {os.cpu_count()} cores, "
+               f"Python {platform.python_version()})")
+    data = (f"{args.persons:,} persons, {args.months} months of synthetic deliveries taken in"
+            + (f", and {args.years} years of contribution history (`sb_contrib` and the compact `contrib_history` "
+               "of the older delivery periods, `benchmarks/indicators/history.py`)" if args.years * 12 > args.months
+               else "") + f"; {scale}")
+    if not args.pandas or args.years * 12 > args.months:
+        rows = "\n".join(f"| {i['code']} | {i['name']} | {i['seconds']:.2f} | {i['hits']:,} | "
+                         f"{WHY.get(i['code'], '')} |" for i in slowest[:10])
+        text = _replace(text, "indicators", f"""
 ## Indicators (`benchmarks/indicators`)
 
-Command: `.venv/bin/python benchmarks/indicators/run.py --persons {args.persons} --months {args.months} \\
---years {args.years} {flags} --write` (measured {time.strftime('%Y-%m-%d')}; {os.cpu_count()} cores,
-Python {platform.python_version()}).
+Command: {command}.
 
-Data: {args.persons:,} persons, {args.months} months of synthetic deliveries taken in, and
-{args.years} years of contribution history (`sb_contrib` and the compact `contrib_history` of the
-older delivery periods, `benchmarks/indicators/history.py`); {scale}.
-The whole catalogue ({len(slowest)} indicators, {sum(i['core'] for i in slowest)} core) evaluated for {PERIOD} on
-the DuckDB warehouse: **{result['total']:.1f} s**, peak memory **{result['peak_mb']:,.0f} MB**
+Data: {data}. The whole catalogue ({len(slowest)} indicators, {sum(i['core'] for i in slowest)} core) evaluated
+for {PERIOD} on the DuckDB warehouse: **{result['total']:.1f} s**, peak memory **{result['peak_mb']:,.0f} MB**
 (targets at 2 M persons: ≤ 60 s, ≤ 6 GB).
 
 The ten slowest indicators (seconds include building, executing and grouping into problems):
@@ -169,14 +185,18 @@ The ten slowest indicators (seconds include building, executing and grouping int
 | code | name | seconds | hits | why |
 | --- | --- | ---: | ---: | --- |
 {rows}
-"""]
+""")
     if "pandas" in result:
         r = result["pandas"]
-        parts.append(f"""
-Comparison: the 40 core indicators written as plain pandas (`benchmarks/indicators/pandas_core.py`:
-read each table of the period into a DataFrame, then merge/groupby/filter, what an analyst would
-write in a notebook; `tests/test_pandas_core.py` shows it gives the same problems) against the
-same 40 through the workbench, each in a fresh process:
+        text = _replace(text, "pandas", f"""
+### The core set in plain pandas, for comparison
+
+Command: {command}. Data: {data}.
+
+The 40 core indicators written as plain pandas (`benchmarks/indicators/pandas_core.py`: read each table
+of the period into a DataFrame, then merge/groupby/filter, what an analyst would write in a notebook;
+`tests/test_pandas_core.py` shows it gives the same problems) against the same 40 through the
+workbench, each in a fresh process:
 
 | | seconds | peak memory |
 | --- | ---: | ---: |
@@ -188,18 +208,15 @@ Ratio pandas / workbench: **{r['pandas'] / r['workbench']:.1f}**.
     if "monthly" in result:
         m = result["monthly"]
         steps = ", ".join(f"{name} {sec:.0f} s" for name, sec in m["steps"])
-        parts.append(f"""
-Monthly job end to end (`workbench monthly --period {PERIOD}`: the seven intake notebooks, the
-indicators notebook with publishing, the statistics notebook, HTML reports):
-**{m['seconds']:.0f} s**, peak memory of its largest process **{m['peak_mb']:,.0f} MB** (target ≤ 5 min).
-Steps: {steps}.
+        text = _replace(text, "monthly", f"""
+### The monthly job end to end
+
+Command: {command}. Data: {data}.
+
+`workbench monthly --period {PERIOD}` (the seven intake notebooks, the indicators notebook with
+publishing, the statistics notebook, HTML reports): **{m['seconds']:.0f} s**, peak memory of its largest
+process **{m['peak_mb']:,.0f} MB** (target ≤ 5 min). Steps: {steps}.
 """)
-    parts.append(end)
-    section = "".join(parts)
-    if start in text:
-        text = text[: text.index(start)] + section + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
     doc.write_text(text, encoding="utf-8")
     print(f"updated {doc}")
 
