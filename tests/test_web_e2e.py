@@ -22,6 +22,9 @@ for user, role, district in [("dh1", "district_handler", "110105"), ("dr1", "dis
 """
 
 
+HOMES: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     import shutil
@@ -32,6 +35,7 @@ def server(tmp_path_factory):
     office = yaml.safe_load((params / "office.yaml").read_text(encoding="utf-8"))
     office["attachments"]["max_bytes"] = 2000  # small, so the browser can send a file over it
     (params / "office.yaml").write_text(yaml.safe_dump(office, allow_unicode=True), encoding="utf-8")
+    HOMES["office"] = f"sqlite:///{root / 'home' / 'office.sqlite'}"
     with serving(root / "home", SETUP, params) as base:
         yield base
 
@@ -151,3 +155,28 @@ def test_bad_uploads_are_refused(server, browser, tmp_path) -> None:
         click(page, "上传")
         page.get_by_text(message, exact=False).first.wait_for()
     assert page.get_by_text("无附件").count() == 1
+
+
+def test_crafted_request_with_a_district_session_cannot_touch_another_district(server, browser) -> None:
+    """The session a district handler's browser holds, replayed against the service for the other
+    district's problem (what any crafted websocket message ends in): refused, nothing changed."""
+    from workbench.errors import PermissionDenied
+    from workbench.office import accounts, workflow
+    from workbench.web.auth import COOKIE
+
+    page = login(browser, server, "dh1")
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == COOKIE)
+    url = HOMES["office"]
+    account = accounts.session_account(token, url=url)
+    assert account.username == "dh1"
+    other = 2  # the 110108 problem
+    for attempt in (lambda: workflow.get(account, other, url=url),
+                    lambda: workflow.act(account, other, "start", 1, url=url),
+                    lambda: workflow.comment(account, other, "越权", url=url),
+                    lambda: workflow.reveal_subject(account, other, url=url)):
+        with pytest.raises(PermissionDenied):
+            attempt()
+    city = accounts.Account(0, "check", "check", None, frozenset({accounts.Role.CITY_HANDLER}))
+    assert workflow.get(city, other, url=url).state.value == "pending"
+    assert workflow.history(city, other, url=url)["comments"] == []
+
