@@ -287,14 +287,14 @@ def yl_013(ctx: Context, p: dict):
     every = ctx.snapshot("sb_benefit_approval")
     every = ctx.with_ids(every.filter(every.insurance_type == "110"))
     every = every.join(district, every.id == district.md_id)
-    # the median in double precision on every engine (PostgreSQL's percentile_cont takes only
-    # doubles; a decimal median there would come back as a float in a decimal column)
+    # rounded to cents and cast: PostgreSQL's percentile_cont works on doubles, and a median left
+    # typed as a decimal would come back as a float in a decimal column
     med = every.group_by(med_district=every.md_district).agg(
-        district_median=every.monthly_amount.cast("float64").median())
+        district_median=every.monthly_amount.median().round(2).cast(MONEY))
     ap = pension_approvals(ctx)
     ap = ap.join(district, ap.id == district.md_id)
     j = ap.join(med, ap.md_district == med.med_district)
-    hits = j.filter(j.monthly_amount.cast("float64") >= float(p["median_ratio"]) * j.district_median)
+    hits = j.filter(j.monthly_amount >= factor(p["median_ratio"]) * j.district_median)
     return person_rows(ctx, hits, None, approval_id="approval_id", monthly_amount="monthly_amount",
                        district_median="district_median")
 
