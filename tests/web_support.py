@@ -39,12 +39,22 @@ def serving(home: Path, setup: str, parameters: Path | None = None) -> Iterator[
     """Run ``setup`` (Python, with tests/ importable) in a fresh home, then `workbench serve`
     on it; yield the base URL; stop the server afterwards."""
     need_chromium()
+    with server_process(home, setup, parameters) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def server_process(home: Path, setup: str, parameters: Path | None = None,
+                   procs: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``serving`` without a browser: yield the base URL and the server process (``procs``:
+    `--procs`, default the parameters')."""
     env = {**os.environ, "WORKBENCH_HOME": str(home), "WORKBENCH_PARAMETERS": str(parameters or ROOT / "parameters")}
     env.pop("WORKBENCH_OFFICE_DB", None)
     prelude = f"import sys; sys.path.insert(0, {str(ROOT / 'tests')!r})\n"
     subprocess.run([sys.executable, "-c", prelude + setup], env=env, check=True)
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "serve", "--port", str(port)], env=env,
+    more = [] if procs is None else ["--procs", str(procs)]
+    proc = subprocess.Popen([sys.executable, "-m", "workbench.cli", "serve", "--port", str(port), *more], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -56,7 +66,7 @@ def serving(home: Path, setup: str, parameters: Path | None = None) -> Iterator[
                 pytest.fail(f"workbench serve exited: {proc.stdout.read()}")
             time.sleep(0.5)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc
     finally:
         proc.terminate()
         proc.wait(20)

@@ -8,6 +8,7 @@ the traceback instead.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -95,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="serve the Panel web apps (login required)")
     sv.add_argument("--port", type=int, default=5006)
     sv.add_argument("--address", default="127.0.0.1", help="interface to listen on (default: this machine only)")
+    sv.add_argument("--procs", type=int, help="server processes sharing the port (default: serve.procs in "
+                    "parameters/office.yaml; above 1 needs Linux)")
 
     lg = sub.add_parser("log", help="the append-only action log")
     lgsub = lg.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -205,10 +208,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "users":
             return _users(args)
         case "serve":
-            from workbench.web.server import serve
+            from workbench.web.server import default_procs, serve
 
-            print(f"serving the office at http://{args.address}:{args.port}/ (Ctrl-C stops)", flush=True)
-            serve(port=args.port, address=args.address)
+            procs = default_procs() if args.procs is None else args.procs
+            print(f"serving the office at http://{args.address}:{args.port}/ with {procs} "
+                  f"process{'es' if procs > 1 else ''} (Ctrl-C stops)", flush=True)
+            with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C reaches the parent of several processes here
+                serve(port=args.port, address=args.address, procs=procs)
             return 0
         case "log":
             from workbench.office import actionlog, db

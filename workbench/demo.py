@@ -9,6 +9,9 @@ do not exist yet and prints each new one once with its generated password.
 
 from __future__ import annotations
 
+import os
+import sys
+
 from workbench import params
 from workbench.config import settings
 from workbench.districts import NAMES
@@ -79,8 +82,9 @@ def run_demo(period: str | None = None, persons: int | None = None, serve: bool 
     if not serve:
         print("Office: `workbench serve`, then open http://127.0.0.1:5006/")
         return code
-    from workbench.web.server import serve as serve_apps
-
     print("Office web apps: http://127.0.0.1:5006/ (log in as one of the users above; Ctrl-C stops)", flush=True)
-    serve_apps(port=5006)
-    return code
+    sys.stderr.flush()
+    # a fresh process: nothing the monthly job opened (DuckDB, notebook kernels, their threads)
+    # is forked into the server processes of `workbench serve`
+    os.execv(sys.executable, [sys.executable, "-m", "workbench.cli", "serve", "--port", "5006"])
+    return code  # pragma: no cover (execv does not return)

@@ -54,6 +54,12 @@ class LoginParams(Strict):
     min_password_length: int = Field(ge=8, le=128)
 
 
+class ServeParams(Strict):
+    """How ``workbench serve`` runs: ``procs`` server processes (forked; Linux) share the port."""
+
+    procs: int = Field(ge=1, le=64)
+
+
 class DeadlineDays(Strict):
     high: int = Field(ge=1, le=3650)
     medium: int = Field(ge=1, le=3650)
@@ -70,6 +76,7 @@ class OfficeParams(Strict):
 
     evidence_rows: int = Field(ge=0, le=10_000)
     login: LoginParams
+    serve: ServeParams
     deadline_days: DeadlineDays
     unmask_roles: list[str]
     attachments: AttachmentParams

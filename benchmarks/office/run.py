@@ -1,7 +1,7 @@
 """Benchmark: the supervision office at 200,000 problems.
 
     .venv/bin/python benchmarks/office/run.py [--problems 200000] [--users 50] [--rounds 4]
-        [--repeat 30] [--postgres [ADMIN_URL]] [--write]
+        [--repeat 30] [--procs N] [--postgres [ADMIN_URL]] [--write]
 
 1. publish: ``workbench.office.publish.publish`` of synthetic evaluations (40 indicators,
    the 17 districts and the city, 2 evidence rows per problem) into a fresh SQLite office
@@ -13,7 +13,8 @@
    handler, open / one state / overdue only, and statistics-like aggregations in SQL (by
    district and state, by indicator with amounts, overdue by district): p50/p95 over
    ``--repeat`` runs each. Target: queue p95 ≤ 300 ms;
-3. ``workbench serve`` on the SQLite database and ``--users`` concurrent simulated users
+3. ``workbench serve`` (``--procs`` server processes; default ``serve.procs`` of
+   parameters/office.yaml) on the SQLite database and ``--users`` concurrent simulated users
    (threads, httpx): each logs in (POST /login), then works the queue ``--rounds`` times
    through the service layer in this process (session check, queue page data, starting
    one pending problem: two users of a district may race for it, the loser gets StaleEdit)
@@ -22,7 +23,7 @@
 
 ``--write`` replaces the Office section of docs/benchmarks.md (between the
 ``<!-- office:start -->`` and ``<!-- office:end -->`` markers). Peak memory: this process's
-and the server's maximum resident set.
+and the server's maximum resident set (its processes summed).
 """
 
 from __future__ import annotations
@@ -175,6 +176,15 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def tree_peak_rss_mb(pid: int) -> float:
+    """Peak resident sets of ``pid`` and its children summed (the processes of ``serve --procs``)."""
+    try:
+        kids = [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        kids = []
+    return peak_rss_mb(pid) + sum(peak_rss_mb(k) for k in kids)
+
+
 def add_users(url: str, n: int) -> list[str]:
     """``n`` users: mostly district handlers round-robin over the districts, every fifth a city handler."""
     names, districts = [], list(DISTRICTS)
@@ -202,13 +212,18 @@ class Phase:
             self.errors += 0 if ok else 1
 
 
-def load_test(url: str, users: int, rounds: int, home: Path) -> tuple[list[Phase], dict]:
+def load_test(url: str, users: int, rounds: int, home: Path, procs: int | None = None) -> tuple[list[Phase], dict]:
     import httpx
 
     names = add_users(url, users)
     port = free_port()
     env = {**os.environ, "WORKBENCH_OFFICE_DB": url, "WORKBENCH_HOME": str(home)}
-    server = subprocess.Popen([sys.executable, "-m", "workbench.cli", "serve", "--port", str(port)], env=env,
+    if procs is None:
+        from workbench.web.server import default_procs
+
+        procs = default_procs()
+    server = subprocess.Popen([sys.executable, "-m", "workbench.cli", "serve", "--port", str(port),
+                               "--procs", str(procs)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -269,7 +284,8 @@ def load_test(url: str, users: int, rounds: int, home: Path) -> tuple[list[Phase
             phase.wall = time.perf_counter() - t
             if phase is service:
                 start.wall = phase.wall
-        info = {"server_peak_mb": peak_rss_mb(server.pid), "conflicts": conflicts[0], "logged_in": len(tokens)}
+        info = {"server_peak_mb": tree_peak_rss_mb(server.pid), "conflicts": conflicts[0],
+                "logged_in": len(tokens), "procs": procs}
         return [login, service, start, page], info
     finally:
         server.terminate()
@@ -339,7 +355,8 @@ def report(args: argparse.Namespace, results: dict[str, dict], phases: list[Phas
     lines += ["", "Target: queue page data ≤ 300 ms at p95."]
     if phases:
         lines += [
-            "", f"Load: `workbench serve` on the SQLite database, {args.users} concurrent simulated users "
+            "", f"Load: `workbench serve` ({info['procs']} server processes) on the SQLite database, "
+            f"{args.users} concurrent simulated users "
             f"(threads), {args.rounds} rounds each; service-layer calls run in the benchmark process, pages "
             f"over HTTP against the server ({info['logged_in']} logged in; {info['conflicts']} starts lost "
             "a race to another user of the same district and were refused with nothing saved).", "",
@@ -374,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--users", type=int, default=50, help="concurrent simulated users (0: no load test)")
     ap.add_argument("--rounds", type=int, default=4, help="queue loads per user and phase")
     ap.add_argument("--repeat", type=int, default=30, help="runs per query")
+    ap.add_argument("--procs", type=int, help="server processes (default: serve.procs in parameters/office.yaml)")
     ap.add_argument("--postgres", nargs="?", const=DEFAULT_PG, metavar="ADMIN_URL",
                     help="also benchmark PostgreSQL (a database is created and dropped)")
     ap.add_argument("--write", action="store_true", help="write the Office section of docs/benchmarks.md")
@@ -398,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
                 drop()
         if args.users:
             print(f"load: {args.users} users × {args.rounds} rounds against workbench serve …", flush=True)
-            phases, info = load_test(url, args.users, args.rounds, work / "home")
+            phases, info = load_test(url, args.users, args.rounds, work / "home", args.procs)
         info["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         text = report(args, results, phases, info)
     finally:

@@ -3,7 +3,12 @@ number, state change, export and admin change, hash-chained.
 
 Each record's ``hash`` is the SHA-256 of the previous record's hash and the record's own
 fields; the ``log_anchor`` row holds the number of records and the newest hash and is moved
-in the same transaction as every append (its row lock also serializes appends). ``verify``
+in the same transaction as every append. Appends are serialized in the database, across
+threads and server processes alike: ``append`` *writes* the anchor row before reading it, so
+it holds PostgreSQL's row lock, or SQLite's single write lock, from before its read until its
+commit; the next append waits (SQLite: up to the busy timeout) and then reads the new anchor.
+Reading the anchor first would let two processes chain onto the same record
+(tests/test_office_concurrency.py appends from two processes at once). ``verify``
 walks the chain: an edited record no longer matches its hash, a deleted or reordered one
 breaks the link to its successor, deleted newest records no longer match the anchor.
 Someone who can rewrite the whole table and the anchor could forge a new chain; the anchor's
@@ -62,7 +67,8 @@ def record_hash(prev_hash: str, at: datetime, actor: str, action: str, target: s
 def append(conn: Connection, actor: str, action: str, target: str | None = None,
            district_code: str | None = None, **detail: Any) -> int:
     """Append one record in the caller's transaction; return its id."""
-    conn.execute(update(ANCHOR).where(ANCHOR.c.name == CHAIN).values(records=ANCHOR.c.records))  # row lock
+    # the write lock first (PostgreSQL: this row; SQLite: the database), then the read
+    conn.execute(update(ANCHOR).where(ANCHOR.c.name == CHAIN).values(records=ANCHOR.c.records))
     anchor = conn.execute(select(ANCHOR.c.records, ANCHOR.c.last_hash).where(ANCHOR.c.name == CHAIN)).one()
     at = now()
     detail_json = json.dumps(detail, ensure_ascii=False, sort_keys=True, default=str)

@@ -2,9 +2,14 @@
 
 URLs come from ``settings().office_url`` (``WORKBENCH_OFFICE_DB``) unless given. Short
 forms are accepted: ``postgres://`` and ``postgresql://`` mean psycopg 3, ``oracle://``
-means python-oracledb. SQLite runs with foreign keys on and a busy timeout. A database
+means python-oracledb. SQLite runs with foreign keys on, a busy timeout and (a file) in WAL
+mode, so that readers in several server processes go on while one process writes. A database
 that cannot be reached raises one ``OfficeDatabaseError`` line naming the URL (password
 hidden) and the driver's first line of explanation.
+
+Engines are per process: a forked child (``workbench serve --procs N``) drops the pools it
+inherited without closing them (``Engine.dispose(close=False)``, at fork), so no connection is
+ever shared by two processes; ``release()`` closes this process's pools before forking.
 
 The schema belongs to Alembic (``migrations/``): ``upgrade(url)`` applies every revision,
 ``ready(url)`` does so once per process before the first use.
@@ -12,6 +17,8 @@ The schema belongs to Alembic (``migrations/``): ``upgrade(url)`` applies every 
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,6 +115,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    # WAL (kept in the file once set): readers do not wait for a writer, nor a writer for
+    # readers; writers still take turns (one write lock per database, waited for up to the
+    # busy timeout). An in-memory database answers "memory" and stays so.
+    try:
+        if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() not in ("wal", "memory"):
+            cur.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        pass  # another connection holds the database right now: the next connection switches it
     cur.close()
 
 
@@ -184,6 +199,27 @@ def has_schema(url: str | None = None) -> bool:
     eng = check(url)
     with eng.connect() as conn:
         return inspect(conn).has_table("indicator_run")
+
+
+def release() -> None:
+    """Close every pooled connection of this process (before forking server processes)."""
+    with _lock:
+        engines = list(_engines.values())
+    for eng in engines:
+        eng.dispose()
+
+
+def _after_fork_in_child() -> None:
+    """In a forked child: forget the parent's pooled connections without closing them (closing
+    would end the parent's PostgreSQL sessions or SQLite handles); the next use connects anew."""
+    global _lock
+    _lock = threading.Lock()  # in case another thread of the parent held it at the fork
+    for eng in list(_engines.values()):
+        eng.dispose(close=False)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def forget(url: str | None = None) -> None:

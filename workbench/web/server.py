@@ -1,8 +1,21 @@
-"""``workbench serve``: the Panel apps of ``apps/`` behind the office login."""
+"""``workbench serve``: the Panel apps of ``apps/`` behind the office login.
+
+One Panel process has one event loop: every page build and every callback of every user waits
+for it. ``procs`` server processes (``--procs``, default ``serve.procs`` in
+parameters/office.yaml) share the port (Bokeh's ``num_procs``: the process forks after binding
+it; Linux). Nothing connected crosses the fork: the office database is migrated and its pools
+closed in the parent, and a child drops any pool it inherited (``workbench.office.db``); the
+web apps open no warehouse. Sessions live in the office database, so any process checks any
+cookie; a page whose websocket reaches another process than its first request is rebuilt
+there from the same cookie. The children end with the parent (Ctrl-C, SIGTERM).
+"""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import signal
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -24,15 +37,50 @@ def load_app(name: str) -> ModuleType:
     return module
 
 
-def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, start: bool = True):
-    """Serve every page; blocks while the server runs (``start``)."""
+def default_procs() -> int:
+    from workbench import params
+
+    return int(params.load("office")["serve"]["procs"])
+
+
+def _end_with_parent() -> None:
+    """In a forked server process: receive SIGTERM when the parent dies (Linux), so that
+    stopping ``workbench serve`` stops every process and none keeps the port."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(0)
+
+
+def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, start: bool = True,
+          procs: int | None = None):
+    """Serve every page with ``procs`` processes (None: parameters/office.yaml); blocks while
+    the server runs (``start``)."""
     import panel as pn
 
     from workbench.office import db
     from workbench.web.auth import OfficeAuth
 
+    procs = default_procs() if procs is None else procs
+    if procs < 1:
+        raise UsageError(f"--procs must be at least 1, not {procs}")
+    if procs > 1 and (not hasattr(os, "fork") or sys.platform == "win32"):
+        raise UsageError("--procs above 1 needs fork (Linux); use --procs 1 here")
+    if procs > 1 and not start:
+        raise UsageError("several server processes are started by forking: start must be true")
     db.ready()  # the office database is reachable and migrated before anyone logs in
     pages = {route: load_app(name).page for route, name in PAGES.items()}
     origin = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
+    extra = {}
+    if procs > 1:
+        db.release()  # no pooled connection is inherited by the server processes
+        os.register_at_fork(after_in_child=_end_with_parent)
+        extra["num_procs"] = procs
     return pn.serve(pages, port=port, address=address, show=show, start=start, title="基金监督工作台",
-                    websocket_origin=origin, auth_provider=OfficeAuth(), verbose=False)
+                    websocket_origin=origin, auth_provider=OfficeAuth(), verbose=False, **extra)
