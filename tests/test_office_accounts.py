@@ -45,6 +45,40 @@ def test_password_is_stored_as_argon2_and_login_gives_a_session(office: str) -> 
     assert [r.action for r in log_rows(office)] == ["user_add", "login", "logout"]
 
 
+def test_passwords_are_hashed_at_the_configured_cost_and_old_hashes_are_replaced(office: str) -> None:
+    from argon2 import PasswordHasher
+
+    cost = accounts.login_params()["argon2"]
+    prefix = f"$argon2id$v=19$m={cost['memory_kib']},t={cost['time_cost']},p={cost['parallelism']}$"
+    user(office)
+
+    def stored() -> str:
+        with db.engine(office).connect() as conn:
+            return conn.execute(select(User.password_hash)).scalar_one()
+
+    assert stored().startswith(prefix)
+    old = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(PASSWORD)  # an earlier cost
+    with db.engine(office).begin() as conn:
+        conn.execute(User.__table__.update().values(password_hash=old))
+    with pytest.raises(AuthError):
+        accounts.login("dh1", "wrong-password", url=office)
+    assert stored() == old  # a failed login changes nothing
+    accounts.login("dh1", PASSWORD, url=office)
+    assert stored().startswith(prefix) and stored() != old
+    accounts.login("dh1", PASSWORD, url=office)  # and the new hash checks
+
+
+def test_argon2_cost_below_owasp_minimum_is_refused() -> None:
+    from workbench import params
+    from workbench.errors import ParameterError
+
+    data = params.load_raw("office")
+    for key, low in (("memory_kib", 16384), ("time_cost", 1), ("parallelism", 0)):
+        weak = {**data, "login": {**data["login"], "argon2": {**data["login"]["argon2"], key: low}}}
+        with pytest.raises(ParameterError, match=f"login.argon2.{key}"):
+            params.validate("office", weak, "office.yaml")
+
+
 def test_wrong_password_locks_after_max_failed_and_unlocks_later(office: str) -> None:
     user(office)
     limit = accounts.login_params()["max_failed"]

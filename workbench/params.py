@@ -46,12 +46,21 @@ class DemoParams(Strict):
     seed: int
 
 
+class Argon2Params(Strict):
+    """argon2id cost of password hashes; never below OWASP's minimum (m=19 MiB, t=2, p=1)."""
+
+    memory_kib: int = Field(ge=19_456, le=4_194_304)
+    time_cost: int = Field(ge=2, le=50)
+    parallelism: int = Field(ge=1, le=16)
+
+
 class LoginParams(Strict):
     max_failed: int = Field(ge=1, le=100)
     lock_minutes: int = Field(ge=1, le=10_080)
     session_idle_minutes: int = Field(ge=1, le=1_440)
     session_max_hours: int = Field(ge=1, le=168)
     min_password_length: int = Field(ge=8, le=128)
+    argon2: Argon2Params
 
 
 class ServeParams(Strict):

@@ -1,6 +1,8 @@
 """Users of the office: accounts, roles, argon2 passwords, logins, lockout and sessions.
 
-Passwords are stored only as argon2id hashes (argon2-cffi). A login returns a random
+Passwords are stored only as argon2id hashes (argon2-cffi), at the cost set in
+parameters/office.yaml (``login.argon2``, never below OWASP's minimum); a hash made at another
+cost is replaced at the user's next successful login. A login returns a random
 token; the database keeps its SHA-256, so a copy of the database opens no session. After
 ``max_failed`` wrong passwords in a row an account is locked for ``lock_minutes``; a
 session ends after ``session_idle_minutes`` unused or ``session_max_hours`` after login
@@ -10,6 +12,7 @@ the action log in the same transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
@@ -31,7 +34,6 @@ from workbench.office.roles import Role
 
 USERS, ROLES, SESSIONS = User.__table__, UserRole.__table__, UserSession.__table__
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
-HASHER = PasswordHasher()
 BAD_LOGIN_ZH = "用户名或密码错误"
 
 
@@ -51,6 +53,17 @@ class Account:
 
 def login_params() -> dict[str, Any]:
     return param_files.load("office")["login"]
+
+
+def hasher() -> PasswordHasher:
+    """The argon2id hasher of the configured cost (``login.argon2``)."""
+    a = login_params()["argon2"]
+    return _hasher(a["memory_kib"], a["time_cost"], a["parallelism"])
+
+
+@functools.lru_cache(maxsize=4)
+def _hasher(memory_kib: int, time_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
 
 
 def _utc(at: datetime | None) -> datetime | None:
@@ -128,7 +141,7 @@ def add_user(username: str, display_name: str, roles: list[str] | tuple[str, ...
             raise OfficeError(f"user {username!r} already exists", f"用户名 {username} 已存在")
         uid = conn.execute(insert(USERS).values(
             username=username, display_name=display_name or username, district_code=district,
-            password_hash=HASHER.hash(password), disabled=0, failed_logins=0, password_changed_at=now(),
+            password_hash=hasher().hash(password), disabled=0, failed_logins=0, password_changed_at=now(),
             created_at=now(), version=1)).inserted_primary_key[0]
         conn.execute(insert(ROLES), [{"user_id": uid, "role": r.value} for r in sorted(parsed)])
         actionlog.append(conn, actor, Action.USER_ADD, username, district,
@@ -158,7 +171,7 @@ def reset_password(username: str, password: str | None = None, *, actor: str = "
     with eng.begin() as conn:
         row = _user_row(conn, username)
         conn.execute(update(USERS).where(USERS.c.id == row.id).values(
-            password_hash=HASHER.hash(password), failed_logins=0, locked_until=None, password_changed_at=now(),
+            password_hash=hasher().hash(password), failed_logins=0, locked_until=None, password_changed_at=now(),
             version=row.version + 1))
         _end_sessions(conn, row.id)
         actionlog.append(conn, actor, Action.USER_CHANGE, username, row.district_code, change="reset_password")
@@ -229,7 +242,10 @@ def login(username: str, password: str, *, at: datetime | None = None, url: str 
                 failure = AuthError(f"login refused for {username!r}: wrong user name or password", BAD_LOGIN_ZH)
         else:
             token = secrets.token_urlsafe(32)
-            conn.execute(update(USERS).where(USERS.c.id == row.id).values(failed_logins=0, locked_until=None))
+            changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+            if hasher().check_needs_rehash(row.password_hash):  # made at another cost: re-hash now
+                changes["password_hash"] = hasher().hash(password)
+            conn.execute(update(USERS).where(USERS.c.id == row.id).values(**changes))
             conn.execute(insert(SESSIONS).values(token_hash=token_hash(token), user_id=row.id, created_at=at,
                                                  last_seen_at=at))
             actionlog.append(conn, username, Action.LOGIN, username, row.district_code)
@@ -239,7 +255,7 @@ def login(username: str, password: str, *, at: datetime | None = None, url: str 
 
 def _verify(stored: str, password: str) -> bool:
     try:
-        return HASHER.verify(stored, password)
+        return hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
