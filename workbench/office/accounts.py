@@ -55,9 +55,10 @@ def login_params() -> dict[str, Any]:
     return param_files.load("office")["login"]
 
 
-def hasher() -> PasswordHasher:
-    """The argon2id hasher of the configured cost (``login.argon2``)."""
-    a = login_params()["argon2"]
+def hasher(login: dict[str, Any] | None = None) -> PasswordHasher:
+    """The argon2id hasher of the configured cost (``login.argon2`` of ``login``, default the
+    parameters file's)."""
+    a = (login or login_params())["argon2"]
     return _hasher(a["memory_kib"], a["time_cost"], a["parallelism"])
 
 
@@ -228,7 +229,7 @@ def login(username: str, password: str, *, at: datetime | None = None, url: str 
             actionlog.append(conn, username, Action.LOGIN_FAILED, username, row.district_code, reason="locked")
             failure = AuthError(f"user {username!r} is locked until {until} after repeated failed logins",
                                 f"连续登录失败次数过多，账号已锁定至 {until}")
-        elif not _verify(row.password_hash, password):
+        elif not _verify(hasher(p), row.password_hash, password):
             failed = row.failed_logins + 1
             locked = at + timedelta(minutes=p["lock_minutes"]) if failed >= p["max_failed"] else None
             conn.execute(update(USERS).where(USERS.c.id == row.id).values(
@@ -243,8 +244,8 @@ def login(username: str, password: str, *, at: datetime | None = None, url: str 
         else:
             token = secrets.token_urlsafe(32)
             changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
-            if hasher().check_needs_rehash(row.password_hash):  # made at another cost: re-hash now
-                changes["password_hash"] = hasher().hash(password)
+            if hasher(p).check_needs_rehash(row.password_hash):  # made at another cost: re-hash now
+                changes["password_hash"] = hasher(p).hash(password)
             conn.execute(update(USERS).where(USERS.c.id == row.id).values(**changes))
             conn.execute(insert(SESSIONS).values(token_hash=token_hash(token), user_id=row.id, created_at=at,
                                                  last_seen_at=at))
@@ -253,9 +254,9 @@ def login(username: str, password: str, *, at: datetime | None = None, url: str 
     raise failure
 
 
-def _verify(stored: str, password: str) -> bool:
+def _verify(h: PasswordHasher, stored: str, password: str) -> bool:
     try:
-        return hasher().verify(stored, password)
+        return h.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
 
