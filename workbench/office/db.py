@@ -34,6 +34,7 @@ from workbench.errors import WorkbenchError
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
+SQLITE_CACHE_KIB = 32_768  # page cache per connection (SQLite's default, 2 MiB, held a tenth of 200,000 problems)
 CONNECT_TIMEOUT_S = 10
 
 _engines: dict[str, Engine] = {}
@@ -115,6 +116,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")  # negative: KiB, filled only as pages are read
     # WAL (kept in the file once set): readers do not wait for a writer, nor a writer for
     # readers; writers still take turns (one write lock per database, waited for up to the
     # busy timeout). An in-memory database answers "memory" and stays so.

@@ -78,9 +78,13 @@ class Problem(Base):
         Index("ix_problem_indicator_subject", "indicator_code", "subject_key"),
         Index("ix_problem_district_state", "district_code", "state"),
         Index("ix_problem_state", "state"),
-        Index("ix_problem_last_period", "last_period"),
         Index("ix_problem_deadline_id", "deadline", "id"),
         Index("ix_problem_district_deadline", "district_code", "deadline", "id"),
+        # the statistics read these groups from the index alone (migration 0008)
+        Index("ix_problem_cells", "district_code", "indicator_code", "last_period", "state", "deadline",
+              "updated_at", "amount"),
+        Index("ix_problem_period_cells", "last_period", "district_code", "indicator_code", "state", "deadline",
+              "updated_at", "amount"),
     )
 
 
