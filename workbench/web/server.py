@@ -64,6 +64,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
     the server runs (``start``)."""
     import panel as pn
 
+    from workbench.indicators.registry import load_all
     from workbench.office import db
     from workbench.web.auth import OfficeAuth
 
@@ -75,6 +76,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
     if procs > 1 and not start:
         raise UsageError("several server processes are started by forking: start must be true")
     db.ready()  # the office database is reachable and migrated before anyone logs in
+    load_all()  # the indicator catalogue (half a second) once, before forking, not at a first page
     pages = {route: load_app(name).page for route, name in PAGES.items()}
     origin = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     extra = {}
