@@ -37,6 +37,13 @@ class ReportParams(Strict):
     reject_examples: int = Field(ge=0, le=100)
 
 
+class EngineParams(Strict):
+    """parameters/engine.yaml: how indicator runs use the warehouse engine."""
+
+    workers: int = Field(ge=1, le=32)
+    share_common_terms: bool
+
+
 class DemoParams(Strict):
     """parameters/demo.yaml: the synthetic city of ``workbench demo``."""
 
@@ -116,6 +123,7 @@ class ScoringParams(Strict):
 
 
 MODELS: dict[str, type[Strict]] = {"intake": IntakeParams, "reports": ReportParams, "demo": DemoParams,
+                                   "engine": EngineParams,
                                    "office": OfficeParams, "scoring": ScoringParams}
 
 

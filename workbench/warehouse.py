@@ -14,14 +14,19 @@ ones, so a crash or refusal leaves the table as it was.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import ibis
 import ibis.expr.datatypes as dt
+import ibis.expr.operations as ops
 import pyarrow as pa
 import sqlglot as sg
 import sqlglot.expressions as sge
@@ -34,6 +39,8 @@ from workbench.errors import WarehouseError
 PERIOD_COL = "delivery_period"
 LINE_COL = "source_line"
 STAGE_PREFIX = "intake_stage_"
+TEMP_PREFIX = "wb_tmp_"  # PostgreSQL temporary tables of Warehouse.materialize
+SCRATCH = "wb_scratch"  # DuckDB in-memory database of Warehouse.materialize
 MONEY = dt.Decimal(18, 2)
 
 _IBIS_TYPES: dict[ColType, dt.DataType] = {
@@ -176,6 +183,48 @@ class Warehouse:
     def table(self, name: str) -> ibis.Table:
         return self.con.table(name)
 
+    def compile(self, expr: ibis.Table) -> tuple[str, str]:
+        """``expr`` translated once into (readable SQL, SQL to execute) for this engine.
+
+        The readable text is what ``ibis.to_sql`` gives (kept with each problem). The text
+        executed on DuckDB marks its CTEs NOT MATERIALIZED: ibis turns a subexpression used
+        twice (say the contribution history) into a CTE, which DuckDB would compute in full
+        once before either use could push its own filters into it."""
+        import ibis.backends.sql.compilers as compilers
+
+        compiler = getattr(compilers, self.backend).compiler
+        tree = compiler.to_sqlglot(expr.unbind())
+        readable = tree.sql(dialect=compiler.dialect, pretty=True)
+        if self.backend != "duckdb" or os.environ.get("WB_CTE"):
+            return readable, readable
+        for cte in tree.find_all(sge.CTE):
+            cte.set("materialized", False)
+        return readable, tree.sql(dialect=compiler.dialect)
+
+    def fetch(self, expr: ibis.Table, sql: str) -> pa.Table:
+        """The rows of ``expr``, whose SQL for this engine is ``sql`` (as ``ibis.to_sql`` gave
+        it). DuckDB runs that text as it is, so an expression is compiled once, not twice;
+        other engines execute the expression."""
+        if self.backend != "duckdb":
+            return expr.to_pyarrow()
+        self.con._run_pre_execute_hooks(expr)  # registers memtables the SQL names (ibis internals)
+        return _arrow_result(expr, self.con.con.sql(sql).to_arrow_table())
+
+    def materialize(self, expr: ibis.Table, name: str) -> ibis.Table:
+        """``expr`` computed once into a table that lives as long as this connection: on DuckDB
+        in an attached in-memory database (every cursor of the connection sees it), on
+        PostgreSQL a temporary table; elsewhere the expression itself (PySpark plans it anew)."""
+        if self.backend == "duckdb":
+            self.con.raw_sql(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH}")
+            return self.con.create_table(name, expr, database=(SCRATCH, "main"), overwrite=True)
+        if self.backend == "postgres":
+            return self.con.create_table(f"{TEMP_PREFIX}{name}", expr, temp=True, overwrite=True)
+        return expr
+
+    def queries(self, workers: int) -> QueryPool:
+        """A pool running compiled queries ``workers`` at a time (see ``QueryPool``)."""
+        return QueryPool(self, workers)
+
     # -- writes -------------------------------------------------------------------
     def stage(self, data: pa.Table) -> str:
         """Copy ``data`` into a new stage table and return its name (PostgreSQL: COPY)."""
@@ -272,3 +321,61 @@ class Warehouse:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+def _arrow_result(expr: ibis.Table, table: pa.Table) -> pa.Table:
+    """DuckDB's Arrow result typed as ibis would type ``expr.to_pyarrow()``."""
+    from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+    return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)
+
+
+class QueryPool:
+    """Runs compiled queries while the caller prepares the next ones.
+
+    On DuckDB, ``workers`` threads each hold their own cursor (a connection to the same
+    database; DuckDB releases the GIL while it works), so building and compiling one
+    indicator in Python overlaps executing the ones before it. Queries that read an ibis
+    memtable (registered on the main connection only), other engines, and ``workers`` 1
+    run at once in the caller's thread. ``submit`` returns a future of (rows, seconds).
+    """
+
+    def __init__(self, wh: Warehouse, workers: int) -> None:
+        self.wh = wh
+        self.pool = ThreadPoolExecutor(workers, "wb-query") if wh.backend == "duckdb" and workers > 1 else None
+        self._local = threading.local()
+        self._cursors: list[Any] = []
+        self._lock = threading.Lock()
+
+    def submit(self, expr: ibis.Table, sql: str) -> Future:
+        if self.pool is None or expr.op().find(ops.InMemoryTable):
+            done: Future = Future()
+            try:
+                started = time.perf_counter()
+                done.set_result((self.wh.fetch(expr, sql), time.perf_counter() - started))
+            except Exception as exc:  # the caller sees it when it asks for the result
+                done.set_exception(exc)
+            return done
+        return self.pool.submit(self._run, expr, sql)
+
+    def _run(self, expr: ibis.Table, sql: str) -> tuple[pa.Table, float]:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._local.cursor = self.wh.con.con.cursor()
+            with self._lock:
+                self._cursors.append(cur)
+        started = time.perf_counter()
+        rows = cur.sql(sql).to_arrow_table()
+        return _arrow_result(expr, rows), time.perf_counter() - started
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+        for cur in self._cursors:
+            cur.close()
+
+    def __enter__(self) -> QueryPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -8,7 +8,7 @@ arithmetic on 'YYYYMM' periods as integer month indexes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ibis
 import ibis.expr.types as ir
@@ -32,6 +32,11 @@ def period_index(period: str) -> int:
     return int(period[:4]) * 12 + int(period[4:]) - 1
 
 
+def period_text(index: int) -> str:
+    """Month index -> 'YYYYMM'."""
+    return f"{index // 12:04d}{index % 12 + 1:02d}"
+
+
 def age_at(birth: ir.DateValue, month: ir.IntegerValue) -> ir.IntegerValue:
     """Completed years from ``birth`` to the first day of month index ``month``."""
     year, mon = month // 12, month % 12 + 1
@@ -41,10 +46,27 @@ def age_at(birth: ir.DateValue, month: ir.IntegerValue) -> ir.IntegerValue:
 
 @dataclass
 class Context:
-    """The warehouse seen from period ``period``."""
+    """The warehouse seen from period ``period``.
+
+    With ``shared`` set, the common terms many indicators join to (person ids, districts,
+    death months) are computed once per run into temporary tables (see
+    ``Warehouse.materialize``) instead of once per indicator; the expressions, and so the
+    SQL kept with each problem, are the same either way.
+    """
 
     wh: Warehouse
     period: str
+    shared: bool = False
+    _done: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+    _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
+
+    def _once(self, key: str, expr: ir.Table) -> ir.Table:
+        """``expr``, materialized on first use when ``shared`` is set."""
+        if not self.shared:
+            return expr
+        if key not in self._done:
+            self._done[key] = self.wh.materialize(expr, f"ctx_{key}_{self.period}")
+        return self._done[key]
 
     @property
     def p(self) -> int:
@@ -52,7 +74,10 @@ class Context:
         return period_index(self.period)
 
     def table(self, name: str) -> ir.Table:
-        return self.wh.table(name)
+        """A warehouse table (looked up once per context: each lookup asks the engine)."""
+        if name not in self._tables:
+            self._tables[name] = self.wh.table(name)
+        return self._tables[name]
 
     def rows(self, name: str) -> ir.Table:
         """Rows of a monthly table delivered for P (also: the snapshot of P)."""
@@ -67,13 +92,14 @@ class Context:
     def person_ids(self, scheme: str = "sb") -> ir.Table:
         """person_id -> id (the normalized id_no) through the scheme's snapshot of P."""
         t = self.snapshot(SCHEME_PERSON[scheme])
-        return t.select("person_id", id=t.id_no)
+        return self._once(f"ids_{scheme}", t.select("person_id", id=t.id_no))
 
     def person_district(self, scheme: str = "sb") -> ir.Table:
         """id -> district_code: the row with the smallest person_id of the id."""
         t = self.snapshot(SCHEME_PERSON[scheme])
         first = t.group_by(id=t.id_no).agg(person_id=t.person_id.min())
-        return first.join(t, first.person_id == t.person_id).select(first.id, t.district_code)
+        return self._once(f"district_{scheme}",
+                          first.join(t, first.person_id == t.person_id).select(first.id, t.district_code))
 
     def with_ids(self, rows: ir.Table, scheme: str = "sb") -> ir.Table:
         """``rows`` with their person's ``id``; rows whose person_id is not in the
@@ -81,7 +107,14 @@ class Context:
         ids = self.person_ids(scheme)
         return rows.join(ids, "person_id")
 
+    def with_ids_among(self, rows: ir.Table, ids: ir.Column, scheme: str = "sb") -> ir.Table:
+        """``with_ids(rows)`` kept to the ids in ``ids``: the rows are narrowed by person_id
+        before the join, so a long history is not joined in full to find a few people."""
+        persons = self.person_ids(scheme)
+        persons = persons.filter(persons.id.isin(ids))
+        return rows.filter(rows.person_id.isin(persons.person_id)).join(persons, "person_id")
+
     def death_months(self) -> ir.Table:
         """id -> death_month: the month of the earliest death_date of the id."""
         d = self.snapshot("ref_death")
-        return d.group_by(id=d.id_no).agg(death_month=date_month(d.death_date.min()))
+        return self._once("death", d.group_by(id=d.id_no).agg(death_month=date_month(d.death_date.min())))

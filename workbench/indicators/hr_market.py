@@ -36,6 +36,12 @@ def unit_subsidies(ctx: Context):
     return s.filter(s.recipient_type == "1")
 
 
+def subsidized_units(ctx: Context, subsidies):
+    """sb_unit snapshot rows whose uscc received one of ``subsidies``."""
+    units = ctx.snapshot("sb_unit")
+    return units.filter(units.uscc.isin(subsidies.unit_uscc))
+
+
 @indicator(
     "JY-001", "补贴发放给无缴费单位", line=BusinessLine.HR_MARKET, subject=SubjectType.UNIT,
     severity=Severity.HIGH, policy=(EMPLOYMENT_FUNDS, BEIJING_EMPLOYMENT_SUBSIDY), has_amount=True, core=True,
@@ -45,9 +51,11 @@ def unit_subsidies(ctx: Context):
 def jy_001(ctx: Context, p: dict):
     s = unit_subsidies(ctx)
     s = s.filter(s.unit_uscc.notnull() & s.subsidy_type.isin(JOB_SUBSIDIES))
-    units = ctx.snapshot("sb_unit")
-    contrib = ctx.with_ids(ctx.history("sb_contrib"))
-    contrib = contrib.filter(contrib.pay_type == "1")
+    units = subsidized_units(ctx, s)
+    contrib = ctx.history("sb_contrib")
+    # only the subsidized units' normal rows for the subsidies' periods, before mapping persons
+    contrib = ctx.with_ids(contrib.filter((contrib.pay_type == "1") & contrib.unit_id.isin(units.unit_id)
+                                          & contrib.period.isin(s.period)))
     paid = units.join(contrib, units.unit_id == contrib.unit_id).select(uscc=units.uscc, paid_period=contrib.period)
     hits = s.anti_join(paid, (s.unit_uscc == paid.uscc) & (s.period == paid.paid_period))
     return subsidy_problems(hits, "unit_uscc", recipient_type="recipient_type")
@@ -136,9 +144,11 @@ def jy_007(ctx: Context, p: dict):
     grace = int(p["hire_grace_months"])
     s = unit_subsidies(ctx)
     s = s.filter(s.unit_uscc.notnull() & (s.subsidy_type == "13"))
-    units = ctx.snapshot("sb_unit")
-    contrib = ctx.with_ids(ctx.history("sb_contrib"))
-    contrib = contrib.filter((contrib.pay_type == "1") & (contrib.insurance_type == "110"))
+    units = subsidized_units(ctx, s)
+    contrib = ctx.history("sb_contrib")
+    # only the subsidized units' normal 110 rows, before mapping persons
+    contrib = ctx.with_ids(contrib.filter((contrib.pay_type == "1") & (contrib.insurance_type == "110")
+                                          & contrib.unit_id.isin(units.unit_id)))
     paid = units.join(contrib, units.unit_id == contrib.unit_id).select(
         uscc=units.uscc, paid_id=contrib.id, paid_month=month_index(contrib.period))
     month = month_index(s.period)

@@ -211,9 +211,10 @@ def gs_010(ctx: Context, p: dict):
     cases = cases.filter(cases.unit_uscc.notnull() & (date_month(cases.decision_date) == ctx.p))
     cases = cases.mutate(accident_month=date_month(cases.accident_date))
     cases = cases.filter(cases.accident_month >= first_loaded)
-    c = c.filter((c.insurance_type == "410") & c.pay_type.isin(("1", "2")))
     unit = ctx.snapshot("sb_unit")
-    unit = unit.filter(unit.uscc.notnull()).select(u_id=unit.unit_id, u_uscc=unit.uscc)
+    unit = unit.filter(unit.uscc.isin(cases.unit_uscc)).select(u_id=unit.unit_id, u_uscc=unit.uscc)
+    # only the cases' units' 410 rows of the accident months
+    c = c.filter((c.insurance_type == "410") & c.pay_type.isin(("1", "2")) & c.unit_id.isin(unit.u_id))
     c = c.join(unit, c.unit_id == unit.u_id)
     c = c.select(c_uscc=c.u_uscc, c_month=month_index(c.period)).distinct()
     hits = cases.anti_join(c, [cases.unit_uscc == c.c_uscc, cases.accident_month == c.c_month])

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 import ibis
 
-from workbench.indicators.context import Context, date_month, month_index
+from workbench.indicators.context import Context, date_month, month_index, period_text
 from workbench.indicators.policies import CAR_QUOTA, FRAUD_PUNISHMENT, HOUSE_PURCHASE
 from workbench.indicators.purchase import DISTRICT, OUT_OF_TOWN
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
@@ -28,20 +28,26 @@ def outside_applications(ctx: Context, table: str):
     return apps.mutate(apply_month=date_month(apps.apply_date))
 
 
-def normal_pension_rows(ctx: Context, first: int, last: int):
-    """Normal 110 contributions in history for periods with month index in [first, last], with id."""
+def normal_pension_rows(ctx: Context, first: int, last: int, narrow):
+    """Normal 110 contributions in history for periods with month index in [first, last] that
+    satisfy ``narrow`` (a predicate of the contribution table ``c``).
+
+    The narrowing predicate sits in the same filter as the others: two uses then differ, so
+    ibis does not share the scan as one CTE, which DuckDB would materialize in full before
+    either use could narrow it."""
     c = ctx.history("sb_contrib")
-    m = month_index(c.period)
-    return c.filter((c.insurance_type == "110") & (c.pay_type == "1") & (m >= first) & (m <= last))
+    # 'YYYYMM' texts order as their months: compare texts, not computed month indexes
+    return c.filter((c.insurance_type == "110") & (c.pay_type == "1")
+                    & c.period.between(period_text(first), period_text(last)) & narrow(c))
 
 
 def applicant_contribs(ctx: Context, apps, first_back: int, last_back: int):
     """(apply_id, id, unit_id, month) of the applicants' normal 110 contributions for the months
     apply month − ``first_back`` … apply month − ``last_back``."""
-    c = normal_pension_rows(ctx, ctx.p - first_back, ctx.p - last_back)
     persons = ctx.person_ids("sb")
     persons = persons.filter(persons.id.isin(apps.id_no))
-    c = c.filter(c.person_id.isin(persons.person_id))
+    c = normal_pension_rows(ctx, ctx.p - first_back, ctx.p - last_back,
+                            lambda c: c.person_id.isin(persons.person_id))
     c = c.join(persons, "person_id").mutate(month=month_index(c.period))
     j = c.join(apps, (c.id == apps.id_no) & (c.month >= apps.apply_month - first_back)
                & (c.month <= apps.apply_month - last_back))
@@ -51,8 +57,8 @@ def applicant_contribs(ctx: Context, apps, first_back: int, last_back: int):
 def unit_staff(ctx: Context, units, first_back: int, last_back: int):
     """(unit_id, month, staff): distinct ids with a normal 110 contribution of a unit in ``units``
     (a column of unit_ids) for each month P − ``first_back`` … P − ``last_back``."""
-    c = normal_pension_rows(ctx, ctx.p - first_back, ctx.p - last_back)
-    c = ctx.with_ids(c.filter(c.unit_id.isin(units)))
+    c = ctx.with_ids(normal_pension_rows(ctx, ctx.p - first_back, ctx.p - last_back,
+                                         lambda c: c.unit_id.isin(units)))
     c = c.mutate(month=month_index(c.period))
     return c.group_by(s_unit=c.unit_id, s_month=c.month).agg(staff=c.id.nunique())
 

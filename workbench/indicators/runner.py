@@ -20,6 +20,7 @@ from workbench.errors import UsageError, WorkbenchError
 from workbench.indicators import params as iparams
 from workbench.indicators.context import Context
 from workbench.indicators.registry import Indicator, all_indicators, get
+from workbench.params import load as load_parameters
 from workbench.periods import check_period
 from workbench.warehouse import PERIOD_COL, Warehouse
 
@@ -64,30 +65,50 @@ def build(ind: Indicator, ctx: Context, values: dict[str, Any]) -> ibis.Table:
 
 def evaluate(period: str, only: list[str] | None = None, overrides: list[str] | None = None,
              warehouse: Warehouse | None = None, progress: bool = False) -> list[Evaluation]:
-    """Evaluate the chosen indicators for ``period`` (nothing is written)."""
+    """Evaluate the chosen indicators for ``period`` (nothing is written).
+
+    Each indicator's seconds are its own: building and compiling, executing (on DuckDB
+    while later indicators are being compiled, parameters/engine.yaml ``workers``) and
+    grouping into problems.
+    """
     check_period(period)
     chosen = select(only)
     declared = {i.code: i.params for i in all_indicators()}
     table = iparams.defaults()
     parsed = iparams.parse_overrides(overrides or [], declared, table)
+    engine = load_parameters("engine")
     own = warehouse is None
     wh = warehouse or Warehouse()
     try:
         _require_period(wh, period)
-        ctx = Context(wh, period)
-        out = []
-        items = chosen
-        if progress:
-            from tqdm.auto import tqdm
+        ctx = Context(wh, period)  # the SQL kept with each problem reads the warehouse's own tables
+        run = Context(wh, period, shared=True) if engine["share_common_terms"] else ctx
+        with wh.queries(engine["workers"]) as pool:
+            pending = []
+            for ind in chosen:
+                values = iparams.for_indicator(ind.code, ind.params, table, parsed.get(ind.code))
+                started = time.perf_counter()
+                expr = build(ind, ctx, values)
+                sql, executed = wh.compile(expr)
+                if run is not ctx:
+                    expr = build(ind, run, values)
+                    executed = wh.compile(expr)[1]
+                pending.append((ind, values, sql, time.perf_counter() - started, pool.submit(expr, executed)))
+            items = pending
+            if progress:
+                from tqdm.auto import tqdm
 
-            items = tqdm(chosen, desc=f"indicators {period}", unit="indicator")
-        for ind in items:
-            values = iparams.for_indicator(ind.code, ind.params, table, parsed.get(ind.code))
-            started = time.perf_counter()
-            expr = build(ind, ctx, values)
-            sql = ibis.to_sql(expr, dialect=wh.backend)
-            rows = expr.to_pyarrow()
-            out.append(Evaluation(ind, values, str(sql), group(ind, rows), time.perf_counter() - started))
+                items = tqdm(pending, desc=f"indicators {period}", unit="indicator")
+            out = []
+            for ind, values, sql, prepared, future in items:
+                try:
+                    rows, executing = future.result()
+                except Exception as exc:  # the engine's own error, named for the indicator
+                    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+                    raise WorkbenchError(f"indicator {ind.code} failed on {wh.backend}: {text}") from exc
+                started = time.perf_counter()
+                problems = group(ind, rows)
+                out.append(Evaluation(ind, values, sql, problems, prepared + executing + time.perf_counter() - started))
         return out
     finally:
         if own:
@@ -105,7 +126,8 @@ def _require_period(wh: Warehouse, period: str) -> None:
 
 
 def group(ind: Indicator, rows: pa.Table) -> list[Problem]:
-    """One problem per subject key: district from its rows, amount summed and rounded."""
+    """One problem per subject key: district from its rows, amount summed and rounded,
+    evidence rows in a fixed order."""
     problems: dict[str, Problem] = {}
     for row in rows.to_pylist():
         key = str(row["subject_key"])
@@ -119,6 +141,8 @@ def group(ind: Indicator, rows: pa.Table) -> list[Problem]:
     for p in problems.values():
         if p.amount is not None:
             p.amount = p.amount.quantize(CENT, rounding=ROUND_HALF_UP)
+        # engines return rows in no fixed order: evidence is kept in one (its values as text)
+        p.evidence.sort(key=lambda r: tuple("" if v is None else str(v) for v in r.values()))
     return [problems[k] for k in sorted(problems)]
 
 
