@@ -14,7 +14,6 @@ ones, so a crash or refusal leaves the table as it was.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import threading
 import time
@@ -195,7 +194,7 @@ class Warehouse:
         compiler = getattr(compilers, self.backend).compiler
         tree = compiler.to_sqlglot(expr.unbind())
         readable = tree.sql(dialect=compiler.dialect, pretty=True)
-        if self.backend != "duckdb" or os.environ.get("WB_CTE"):
+        if self.backend != "duckdb":
             return readable, readable
         for cte in tree.find_all(sge.CTE):
             cte.set("materialized", False)

@@ -9,6 +9,8 @@ five years of contributions the way a city's warehouse does after five years of 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,7 +21,7 @@ from workbench.synth import config
 from workbench.synth.calendar import month_index, period_text
 from workbench.synth.population import Population
 from workbench.synth.tables import MonthTables, RecordIds
-from workbench.warehouse import LINE_COL, PERIOD_COL, Warehouse, arrow_schema
+from workbench.warehouse import FILES_SCHEMA, LINE_COL, PERIOD_COL, Warehouse, arrow_schema
 
 
 def typed(frame: dict[str, pa.Array], period: str) -> pa.Table:
@@ -33,6 +35,14 @@ def typed(frame: dict[str, pa.Array], period: str) -> pa.Table:
             continue
         cols[field.name] = pc.cast(frame[field.name], field.type)
     return pa.table(cols, schema=schema)
+
+
+def file_record(period: str, rows: int) -> pa.Table:
+    """The ``intake_files`` row intake would have written for the period's sb_contrib file."""
+    record = {PERIOD_COL: period, "table_name": "sb_contrib", "file": "sb_contrib.csv", "encoding": "UTF-8",
+              "sha256": None, "rows_in": rows, "loaded": rows, "rejected": 0, "duplicates": 0, "refused": None,
+              "loaded_at": datetime.now()}
+    return pa.Table.from_pylist([record], schema=FILES_SCHEMA.to_pyarrow())
 
 
 def add_older_months(url: str, persons: int, last: str, months: int, years: int) -> list[str]:
@@ -52,7 +62,9 @@ def add_older_months(url: str, persons: int, last: str, months: int, years: int)
             rows = typed(tables.build("sb_contrib", q), period)
             compact = history.compact(db, rows, period)
             wh.replace_partitions([("sb_contrib", {PERIOD_COL: period}, rows),
-                                   ("contrib_history", {PERIOD_COL: period}, compact)])
+                                   ("contrib_history", {PERIOD_COL: period}, compact),
+                                   ("intake_files", {PERIOD_COL: period, "table_name": "sb_contrib"},
+                                    file_record(period, rows.num_rows))])
             done.append(period)
             print(f"older contributions {period}: {rows.num_rows:,} rows", flush=True)
     return done

@@ -206,7 +206,11 @@ def gs_009(ctx: Context, p: dict):
 )
 def gs_010(ctx: Context, p: dict):
     c = ctx.history("sb_contrib")
-    first_loaded = month_index(c[PERIOD_COL].min())
+    # the earliest loaded sb_contrib delivery, from the record of loaded files (not a scan)
+    files = ctx.table("intake_files")
+    files = files.filter((files.table_name == "sb_contrib") & files.refused.isnull()
+                         & (files[PERIOD_COL] <= ctx.period))
+    first_loaded = month_index(files[PERIOD_COL].min())
     cases = recognized_cases(ctx)
     cases = cases.filter(cases.unit_uscc.notnull() & (date_month(cases.decision_date) == ctx.p))
     cases = cases.mutate(accident_month=date_month(cases.accident_date))

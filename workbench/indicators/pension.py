@@ -58,8 +58,13 @@ def in_prison(ctx: Context, pay):
     ref_prison record of the id (end null = still serving)."""
     pr = ctx.snapshot("ref_prison")
     pr = pr.select(pr_id=pr.id_no, pr_start=date_month(pr.start_date), pr_end=date_month(pr.end_date))
-    pm = month_index(pay.period)
-    return pay.semi_join(pr, [pay.id == pr.pr_id, pm >= pr.pr_start, pr.pr_end.isnull() | (pm <= pr.pr_end)])
+    # an equi-join on the id, then the term's bounds (a semi join with the OR condition
+    # runs as a nested loop over every payment: 12 s at 2,000,000 persons); rows are
+    # distinct records, so distinct() undoes a second matching term
+    j = pay.join(pr, pay.id == pr.pr_id)
+    pm = month_index(j.period)
+    j = j.filter((pm >= j.pr_start) & (j.pr_end.isnull() | (pm <= j.pr_end)))
+    return j.select(*pay.columns).distinct()
 
 
 def latest_approval(ctx: Context, pay, insurance: str):

@@ -22,6 +22,7 @@ from workbench.indicators.policies import (
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
 from workbench.indicators.subjects import MONEY, no_amount, person_rows
 from workbench.periods import add_months
+from workbench.warehouse import PERIOD_COL
 
 EARLY_TYPES = ("2", "3")  # retire_type 2 特殊工种提前退休, 3 因病提前退休
 
@@ -76,8 +77,11 @@ def yl_017(ctx: Context, p: dict):
     ap = pension_approvals(ctx)
     ap = ap.select(bp_id=ap.id).distinct()
     c = ctx.history("sb_contrib")
-    c = c.filter((c.insurance_type == "110") & (c.pay_type == "2")
-                 & (c.pay_month >= add_months(ctx.period, 1 - int(p["window_months"]))))
+    start = add_months(ctx.period, 1 - int(p["window_months"]))
+    # pay_month equals the delivery period (data-contract.md, cleaning rule 10): saying so
+    # too lets the engine skip older deliveries whole
+    c = c.filter((c.insurance_type == "110") & (c.pay_type == "2") & (c.pay_month >= start)
+                 & (c[PERIOD_COL] >= start))
     c = ctx.with_ids_among(c, ap.bp_id)
     c = c.join(ap, c.id == ap.bp_id)
     months = c.group_by(m_id=c.id).agg(backpay_months=c.period.nunique())
