@@ -131,6 +131,41 @@ def test_session_expires_when_idle_and_after_its_maximum(office: str) -> None:
         accounts.session_account(token, at=t0 + timedelta(minutes=p["session_idle_minutes"] + 1), url=office)
 
 
+def test_a_page_key_names_its_live_session_but_is_no_login(office: str) -> None:
+    """What a served page carries (``page_key``) finds the page's session for its actions, until
+    logout, expiry or the user's disabling; it is not the token and opens no session itself;
+    the database keeps only its hash."""
+    acc = user(office)
+    user(office, "dh2", district="110108")
+    p = accounts.login_params()
+    t0 = now()
+    _, token = accounts.login("dh1", PASSWORD, at=t0, url=office)
+    _, other = accounts.login("dh2", PASSWORD, at=t0, url=office)
+    key = accounts.page_key(token)
+    assert key != token and token not in key and key != accounts.page_key(other)
+    assert accounts.page_account(key, at=t0, url=office) == acc
+    assert accounts.page_account(accounts.page_key(other), at=t0, url=office).username == "dh2"
+    for bad in (None, "", token, accounts.token_hash(token), accounts.token_hash(key)):
+        with pytest.raises(AuthError):
+            accounts.page_account(bad, at=t0, url=office)
+    with pytest.raises(AuthError):
+        accounts.session_account(key, at=t0, url=office)  # a page key is no login
+    with db.engine(office).connect() as conn:
+        stored = str(conn.execute(text("SELECT token_hash, page_key_hash FROM user_session")).all())
+    assert token not in stored and key not in stored
+    with pytest.raises(AuthError):  # idle expiry
+        accounts.page_account(key, at=t0 + timedelta(minutes=p["session_idle_minutes"] + 1), url=office)
+    _, token = accounts.login("dh1", PASSWORD, url=office)
+    accounts.page_account(accounts.page_key(token), url=office)
+    accounts.logout(token, url=office)
+    with pytest.raises(AuthError):
+        accounts.page_account(accounts.page_key(token), url=office)
+    key = accounts.page_key(accounts.login("dh1", PASSWORD, url=office)[1])
+    accounts.set_disabled("dh1", True, url=office)
+    with pytest.raises(AuthError):
+        accounts.page_account(key, url=office)
+
+
 def test_bad_user_input_is_refused_with_one_message(office: str) -> None:
     with pytest.raises(UsageError, match="unknown role"):
         accounts.add_user("x1y", "", ["boss"], None, PASSWORD, url=office)

@@ -92,6 +92,35 @@ def test_wrong_password_shows_one_chinese_message(server, browser) -> None:
     assert page.locator("#error").inner_text() == "用户名或密码错误"
 
 
+def test_page_scripts_cannot_read_the_session_token(server, browser) -> None:
+    """After login the page's scripts cannot read the session cookie, and the Bokeh session
+    token embedded in the page holds the page key only: not the session token, not a Cookie
+    header."""
+    import json
+    import re
+
+    from bokeh.util.token import get_token_payload
+
+    from workbench.office import accounts
+    from workbench.web.auth import COOKIE, PAGE_COOKIE
+
+    page = login(browser, server, "dh1")
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    token = cookies[COOKIE]["value"]
+    assert set(cookies) == {COOKIE} and cookies[COOKIE]["httpOnly"] and cookies[COOKIE]["sameSite"] == "Strict"
+    assert page.evaluate("document.cookie") == ""
+    html = page.content()
+    assert token not in html
+    embedded = re.findall(r'"token":\s*"([^"]+)"', html)
+    assert len(embedded) == 1
+    payload = get_token_payload(embedded[0])
+    assert payload["cookies"] == {PAGE_COOKIE: accounts.page_key(token)}
+    assert "Cookie" not in payload["headers"] and token not in json.dumps(payload)
+    # and a page works on it: its websocket opens and it acts as dh1
+    page.reload()
+    page.locator("#wb-count", has_text="共 1 个问题").wait_for()
+
+
 def test_problem_goes_through_district_and_city(server, browser) -> None:
     page = login(browser, server, "dh1")
     assert "共 1 个问题" in page.locator("#wb-count").inner_text()  # only their district

@@ -1,10 +1,15 @@
 """`workbench serve --procs 2` over HTTP (no browser): two server processes share the port,
 both serve pages, a session opened through one is honoured and ended through any, the action
-log stays one chain, and stopping the server stops both processes."""
+log stays one chain, and stopping the server stops both processes. And over HTTP and
+websockets: a page carries its session's page key, never the session token, and a page key
+opens nothing without its own session's cookie."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -12,7 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from bokeh.util.token import generate_jwt_token, generate_session_id, get_session_id, get_token_payload
+from tornado.httpclient import HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
 from web_support import PASSWORD, server_process
+
+from workbench.office.accounts import page_key
+from workbench.web.auth import COOKIE, PAGE_COOKIE
 
 USERS = ("dh1", "dh2", "ch1", "ad1")
 SETUP = f"""
@@ -84,3 +95,85 @@ def test_two_processes_serve_logins_and_pages(tmp_path: Path) -> None:
                           env=env)
     assert done.returncode == 0 and "chain intact" in done.stdout, done.stdout + done.stderr
     assert f"{4 + 8 + 1} records" in done.stdout  # 4 users added, 8 logins, 1 logout
+
+
+def bokeh_token(html: str) -> str:
+    """The Bokeh session token a served page embeds for its websocket."""
+    found = re.findall(r'"token":\s*"([^"]+)"', html)
+    assert len(found) == 1, html[-2000:]
+    return found[0]
+
+
+def websocket(base: str, cookies: dict[str, str], token: str) -> int:
+    """Open a page's websocket as Bokeh's client does (the token in Sec-WebSocket-Protocol)
+    with these cookies: 101 when accepted, else the refusal's status."""
+    async def connect() -> int:
+        headers = {"Origin": base, "Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        request = HTTPRequest(base.replace("http://", "ws://") + "/ws", headers=headers)
+        try:
+            conn = await websocket_connect(request, subprotocols=["bokeh", token])
+        except HTTPClientError as exc:
+            return exc.code
+        conn.close()
+        return 101
+
+    return asyncio.run(connect())
+
+
+def forged(session_id: str, key: str) -> str:
+    """A Bokeh token of our own making (Bokeh does not sign them here) holding ``key``."""
+    return generate_jwt_token(session_id, extra_payload={"headers": {}, "cookies": {PAGE_COOKIE: key},
+                                                         "arguments": {}})
+
+
+def test_a_page_key_opens_nothing_without_its_own_sessions_cookie(tmp_path: Path) -> None:
+    """The page embeds a Bokeh token holding the session's page key and no session token (no
+    such cookie, no Cookie header). A page request or websocket that brings or names one
+    session's page key (in a Bokeh token, or the Bokeh session id of a page open under it) with
+    another session's cookie, or none, is refused; a page key sent as a cookie is ignored; after
+    logout the page's own websocket is refused too."""
+    with server_process(tmp_path / "home", SETUP, procs=1) as (base, _):
+        cookies = {}
+        for user in ("dh1", "dh2"):
+            r = httpx.post(base + "/login", data={"username": user, "password": PASSWORD}, timeout=120)
+            assert r.status_code == 302 and set(r.cookies) == {COOKIE}
+            cookies[user] = dict(r.cookies)
+        own, other = cookies["dh1"], cookies["dh2"]
+        key, other_key = page_key(own[COOKIE]), page_key(other[COOKIE])
+
+        r = httpx.get(base + "/", cookies=own, timeout=120)
+        assert r.status_code == 200 and "基金监督工作台" in r.text and own[COOKIE] not in r.text
+        token = bokeh_token(r.text)
+        payload = get_token_payload(token)
+        assert payload["cookies"] == {PAGE_COOKIE: key}
+        assert not {"Cookie", "Authorization"} & set(payload["headers"])
+        assert own[COOKIE] not in json.dumps(payload) and own[COOKIE] not in token
+
+        def refused(r: httpx.Response) -> bool:
+            return r.status_code == 302 and "login" in r.headers["location"] and key not in r.text
+
+        assert refused(httpx.get(base + "/", cookies={PAGE_COOKIE: key}, timeout=120))  # a page key is no login
+        # a page key sent as a cookie is not what the page gets: its own session's is
+        r = httpx.get(base + "/", cookies={**other, PAGE_COOKIE: key}, timeout=120)
+        assert get_token_payload(bokeh_token(r.text))["cookies"] == {PAGE_COOKIE: other_key}
+        # a page request bringing dh1's token or naming dh1's open page, with dh2's cookie
+        for query in (f"bokeh-token={token}", f"bokeh-session-id={get_session_id(token)}", "bokeh-token=x"):
+            assert refused(httpx.get(f"{base}/?{query}", cookies=other, timeout=120)), query
+            assert refused(httpx.get(f"{base}/?{query}", timeout=120)), query
+        assert refused(httpx.get(base + "/", headers={"Bokeh-Session-Id": get_session_id(token)}, cookies=other,
+                                 timeout=120))
+
+        # dh1's page's websocket: with dh1's cookie only
+        assert websocket(base, own, token) == 101
+        for cookies_sent in (other, {}, {PAGE_COOKIE: key}, {**other, PAGE_COOKIE: key}):
+            assert websocket(base, cookies_sent, token) == 403, cookies_sent
+        # dh1's key in a token for a page this process has not built (one built by another process)
+        assert websocket(base, other, forged(generate_session_id(), key)) == 403
+        assert websocket(base, own, forged(generate_session_id(), key)) == 101  # rebuilt from the token
+        # dh2's own key in a token naming dh1's open page
+        assert websocket(base, other, forged(get_session_id(token), other_key)) == 403
+        mine = bokeh_token(httpx.get(base + "/", cookies=other, timeout=120).text)
+        assert websocket(base, other, mine) == 101  # dh2's own page
+
+        assert httpx.get(base + "/logout", cookies=own, timeout=120).status_code == 302
+        assert websocket(base, own, token) == 403

@@ -3,7 +3,9 @@
 Passwords are stored only as argon2id hashes (argon2-cffi), at the cost set in
 parameters/office.yaml (``login.argon2``, never below OWASP's minimum); a hash made at another
 cost is replaced at the user's next successful login. A login returns a random
-token; the database keeps its SHA-256, so a copy of the database opens no session. After
+token; the database keeps its SHA-256, so a copy of the database opens no session. A page
+carries the session's page key instead (``page_key``), by which its actions find the session
+(``page_account``); the key alone opens no page. After
 ``max_failed`` wrong passwords in a row an account is locked for ``lock_minutes``; a
 session ends after ``session_idle_minutes`` unused or ``session_max_hours`` after login
 (parameters/office.yaml, ``login``). Every change and every login, failed or not, goes to
@@ -75,6 +77,14 @@ def _utc(at: datetime | None) -> datetime | None:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def page_key(token: str) -> str:
+    """The page key of a session token: what a served page may carry (Bokeh copies the page
+    request's cookies into the session token embedded in the page, readable by its scripts) in
+    place of the token. One-way: the token cannot be recovered from it, so it is no login;
+    the web server opens a page or a websocket only for the token's cookie and this very key."""
+    return hashlib.sha256(b"workbench page key\0" + token.encode("utf-8")).hexdigest()
 
 
 def new_password() -> str:
@@ -248,7 +258,7 @@ def login(username: str, password: str, *, at: datetime | None = None, url: str 
                 changes["password_hash"] = hasher(p).hash(password)
             conn.execute(update(USERS).where(USERS.c.id == row.id).values(**changes))
             conn.execute(insert(SESSIONS).values(token_hash=token_hash(token), user_id=row.id, created_at=at,
-                                                 last_seen_at=at))
+                                                 last_seen_at=at, page_key_hash=token_hash(page_key(token))))
             actionlog.append(conn, username, Action.LOGIN, username, row.district_code)
             return _account(conn, row), token
     raise failure
@@ -264,14 +274,25 @@ def _verify(h: PasswordHasher, stored: str, password: str) -> bool:
 def session_account(token: str | None, *, at: datetime | None = None, url: str | None = None,
                     engine: Engine | None = None) -> Account:
     """The account of a live session (its last use moved to ``at``), or AuthError."""
+    return _live_account(SESSIONS.c.token_hash == token_hash(token) if token else None, at, url, engine)
+
+
+def page_account(key: str | None, *, at: datetime | None = None, url: str | None = None,
+                 engine: Engine | None = None) -> Account:
+    """The account of the live session whose page key is ``key`` (its last use moved to
+    ``at``), or AuthError: what a served page acts as."""
+    return _live_account(SESSIONS.c.page_key_hash == token_hash(key) if key else None, at, url, engine)
+
+
+def _live_account(which: Any, at: datetime | None, url: str | None, engine: Engine | None) -> Account:
     expired = AuthError("the session has expired; log in again", "登录已过期，请重新登录")
-    if not token:
+    if which is None:
         raise expired
     at = at or now()
     p = login_params()
     eng = engine or db.ready(url)
     with eng.begin() as conn:
-        s = conn.execute(select(SESSIONS).where(SESSIONS.c.token_hash == token_hash(token))).first()
+        s = conn.execute(select(SESSIONS).where(which)).first()
         if s is None or s.ended_at is not None:
             raise expired
         if (at - _utc(s.last_seen_at) > timedelta(minutes=p["session_idle_minutes"])

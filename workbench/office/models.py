@@ -206,7 +206,8 @@ class UserRole(Base):
 
 
 class UserSession(Base):
-    """A login; the browser holds the token, the database only its SHA-256."""
+    """A login; the browser holds the token, the database only its SHA-256 (and that of the
+    session's page key, ``accounts.page_key``, by which a page's actions find the session)."""
 
     __tablename__ = "user_session"
 
@@ -215,8 +216,10 @@ class UserSession(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    page_key_hash: Mapped[str | None] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_user_session_user_id", "user_id"),)
+    __table_args__ = (Index("ix_user_session_user_id", "user_id"),
+                      Index("ix_user_session_page_key", "page_key_hash", unique=True))
 
 
 class ActionLog(Base):

@@ -7,7 +7,8 @@ it; Linux). Nothing connected crosses the fork: the office database is migrated 
 closed in the parent, and a child drops any pool it inherited (``workbench.office.db``); the
 web apps open no warehouse. Sessions live in the office database, so any process checks any
 cookie; a page whose websocket reaches another process than its first request is rebuilt
-there from the same cookie. The children end with the parent (Ctrl-C, SIGTERM).
+there from the page key its Bokeh token carries (``workbench.web.auth``). The children end
+with the parent (Ctrl-C, SIGTERM).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
 
     from workbench.indicators.registry import load_all
     from workbench.office import db
-    from workbench.web.auth import OfficeAuth
+    from workbench.web.auth import TOKEN_OPTIONS, OfficeAuth
 
     procs = default_procs() if procs is None else procs
     if procs < 1:
@@ -85,4 +86,4 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
         os.register_at_fork(after_in_child=_end_with_parent)
         extra["num_procs"] = procs
     return pn.serve(pages, port=port, address=address, show=show, start=start, title="基金监督工作台",
-                    websocket_origin=origin, auth_provider=OfficeAuth(), verbose=False, **extra)
+                    websocket_origin=origin, auth_provider=OfficeAuth(), verbose=False, **TOKEN_OPTIONS, **extra)
