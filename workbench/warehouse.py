@@ -185,10 +185,12 @@ class Warehouse:
     def compile(self, expr: ibis.Table) -> tuple[str, str]:
         """``expr`` translated once into (readable SQL, SQL to execute) for this engine.
 
-        The readable text is what ``ibis.to_sql`` gives (kept with each problem). The text
-        executed on DuckDB marks its CTEs NOT MATERIALIZED: ibis turns a subexpression used
-        twice (say the contribution history) into a CTE, which DuckDB would compute in full
-        once before either use could push its own filters into it."""
+        The readable text is what ``ibis.to_sql`` gives (kept with each problem). In the text
+        executed on DuckDB, a CTE that only filters and projects one table is marked NOT
+        MATERIALIZED: ibis turns a subexpression used twice (say the contribution history)
+        into a CTE, which DuckDB would copy in full before either use could push its own
+        filters into the scan. CTEs that join or aggregate stay materialized: computing them
+        once is what saves time there."""
         import ibis.backends.sql.compilers as compilers
 
         compiler = getattr(compilers, self.backend).compiler
@@ -197,7 +199,8 @@ class Warehouse:
         if self.backend != "duckdb":
             return readable, readable
         for cte in tree.find_all(sge.CTE):
-            cte.set("materialized", False)
+            if _plain_scan(cte.this):
+                cte.set("materialized", False)
         return readable, tree.sql(dialect=compiler.dialect)
 
     def fetch(self, expr: ibis.Table, sql: str) -> pa.Table:
@@ -320,6 +323,16 @@ class Warehouse:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0]
+
+
+def _plain_scan(query: sge.Expression) -> bool:
+    """A SELECT over one table with no join, grouping, aggregate, window or subquery."""
+    if not isinstance(query, sge.Select) or query.args.get("joins") or query.args.get("group"):
+        return False
+    source = query.args.get("from")
+    if source is None or not isinstance(source.this, sge.Table):
+        return False
+    return not any(query.find(kind) for kind in (sge.AggFunc, sge.Window, sge.Subquery, sge.Join))
 
 
 def _arrow_result(expr: ibis.Table, table: pa.Table) -> pa.Table:

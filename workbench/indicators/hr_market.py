@@ -146,9 +146,9 @@ def jy_007(ctx: Context, p: dict):
     s = s.filter(s.unit_uscc.notnull() & (s.subsidy_type == "13"))
     units = subsidized_units(ctx, s)
     contrib = ctx.history("sb_contrib")
-    # only the subsidized units' normal 110 rows, before mapping persons
-    contrib = ctx.with_ids(contrib.filter((contrib.pay_type == "1") & (contrib.insurance_type == "110")
-                                          & contrib.unit_id.isin(units.unit_id)))
+    # only the named persons' normal 110 rows with the subsidized units, before mapping persons
+    contrib = ctx.with_ids_among(contrib.filter((contrib.pay_type == "1") & (contrib.insurance_type == "110")
+                                                & contrib.unit_id.isin(units.unit_id)), s.id_no)
     paid = units.join(contrib, units.unit_id == contrib.unit_id).select(
         uscc=units.uscc, paid_id=contrib.id, paid_month=month_index(contrib.period))
     month = month_index(s.period)
