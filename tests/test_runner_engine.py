@@ -25,7 +25,8 @@ from workbench.warehouse import SCRATCH, Warehouse
 def engine_dir(tmp_path: Path, workers: int, shared: bool) -> Path:
     folder = tmp_path / f"parameters-{workers}-{shared}"
     shutil.copytree(DEFAULT_DIR, folder)
-    (folder / "engine.yaml").write_text(yaml.safe_dump({"workers": workers, "share_common_terms": shared}))
+    engine = yaml.safe_load((DEFAULT_DIR / "engine.yaml").read_text(encoding="utf-8"))
+    (folder / "engine.yaml").write_text(yaml.safe_dump({**engine, "workers": workers, "share_common_terms": shared}))
     return folder
 
 

@@ -42,6 +42,7 @@ class EngineParams(Strict):
 
     workers: int = Field(ge=1, le=32)
     share_common_terms: bool
+    memory_limit: str = Field(pattern=r"^\d+(\.\d+)?\s*[KMGT]i?B$")
 
 
 class DemoParams(Strict):

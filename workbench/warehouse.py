@@ -223,6 +223,20 @@ class Warehouse:
             return self.con.create_table(f"{TEMP_PREFIX}{name}", expr, temp=True, overwrite=True)
         return expr
 
+    @contextlib.contextmanager
+    def memory_limit(self, limit: str) -> Iterator[None]:
+        """DuckDB's memory limit set to ``limit`` for the block, then restored."""
+        if self.backend != "duckdb":
+            yield
+            return
+        con = self.con.con
+        before = con.sql("SELECT current_setting('memory_limit')").fetchone()[0]
+        con.execute(f"SET memory_limit = '{limit}'")  # limit is validated by parameters/engine.yaml
+        try:
+            yield
+        finally:
+            con.execute(f"SET memory_limit = '{before}'")
+
     def queries(self, workers: int) -> QueryPool:
         """A pool running compiled queries ``workers`` at a time (see ``QueryPool``)."""
         return QueryPool(self, workers)
@@ -329,7 +343,7 @@ def _plain_scan(query: sge.Expression) -> bool:
     """A SELECT over one table with no join, grouping, aggregate, window or subquery."""
     if not isinstance(query, sge.Select) or query.args.get("joins") or query.args.get("group"):
         return False
-    source = query.args.get("from")
+    source = query.args.get("from_") or query.args.get("from")  # the key's name differs across sqlglot releases
     if source is None or not isinstance(source.this, sge.Table):
         return False
     return not any(query.find(kind) for kind in (sge.AggFunc, sge.Window, sge.Subquery, sge.Join))

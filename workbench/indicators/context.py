@@ -73,6 +73,16 @@ class Context:
         """P as a month index."""
         return period_index(self.period)
 
+    def known(self, value: ir.Scalar):
+        """The value of a small scalar query now, when the run shares its work (``shared``);
+        None otherwise. Indicators use it only for filters that their other conditions
+        already imply (e.g. a lower bound on contribution periods), which let the engine
+        skip whole stretches of a long history; the SQL kept with a problem, built without
+        ``shared``, leaves them out and means the same."""
+        if not self.shared:
+            return None
+        return value.to_pyarrow().as_py()
+
     def table(self, name: str) -> ir.Table:
         """A warehouse table (looked up once per context: each lookup asks the engine)."""
         if name not in self._tables:
@@ -94,12 +104,18 @@ class Context:
         t = self.snapshot(SCHEME_PERSON[scheme])
         return self._once(f"ids_{scheme}", t.select("person_id", id=t.id_no))
 
+    def person_facts(self, scheme: str = "sb") -> ir.Table:
+        """id -> district_code, sex, birth_date: the scheme snapshot's row with the smallest
+        person_id of the id."""
+        t = self.snapshot(SCHEME_PERSON[scheme])
+        first = t.group_by(fid=t.id_no).agg(fpid=t.person_id.min())
+        j = first.join(t, first.fpid == t.person_id)
+        return self._once(f"facts_{scheme}", j.select(id=j.fid, district_code=j.district_code,
+                                                       sex=j.sex, birth_date=j.birth_date))
+
     def person_district(self, scheme: str = "sb") -> ir.Table:
         """id -> district_code: the row with the smallest person_id of the id."""
-        t = self.snapshot(SCHEME_PERSON[scheme])
-        first = t.group_by(id=t.id_no).agg(person_id=t.person_id.min())
-        return self._once(f"district_{scheme}",
-                          first.join(t, first.person_id == t.person_id).select(first.id, t.district_code))
+        return self.person_facts(scheme).select("id", "district_code")
 
     def with_ids(self, rows: ir.Table, scheme: str = "sb") -> ir.Table:
         """``rows`` with their person's ``id``; rows whose person_id is not in the

@@ -12,6 +12,7 @@ from workbench.indicators.policies import (
     UNEMPLOYMENT_REGULATION,
 )
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
+from workbench.periods import add_months
 
 JOB_SUBSIDIES = ("11", "12")  # 社会保险补贴, 岗位补贴
 
@@ -54,8 +55,11 @@ def jy_001(ctx: Context, p: dict):
     units = subsidized_units(ctx, s)
     contrib = ctx.history("sb_contrib")
     # only the subsidized units' normal rows for the subsidies' periods, before mapping persons
-    contrib = ctx.with_ids(contrib.filter((contrib.pay_type == "1") & contrib.unit_id.isin(units.unit_id)
-                                          & contrib.period.isin(s.period)))
+    contrib = contrib.filter((contrib.pay_type == "1") & contrib.unit_id.isin(units.unit_id)
+                             & contrib.period.isin(s.period))
+    if (first := ctx.known(s.period.min())) is not None:  # implied by the isin: lets old deliveries go unread
+        contrib = contrib.filter(contrib.period >= first)
+    contrib = ctx.with_ids(contrib)
     paid = units.join(contrib, units.unit_id == contrib.unit_id).select(uscc=units.uscc, paid_period=contrib.period)
     hits = s.anti_join(paid, (s.unit_uscc == paid.uscc) & (s.period == paid.paid_period))
     return subsidy_problems(hits, "unit_uscc", recipient_type="recipient_type")
@@ -146,9 +150,12 @@ def jy_007(ctx: Context, p: dict):
     s = s.filter(s.unit_uscc.notnull() & (s.subsidy_type == "13"))
     units = subsidized_units(ctx, s)
     contrib = ctx.history("sb_contrib")
-    # only the named persons' normal 110 rows with the subsidized units, before mapping persons
-    contrib = ctx.with_ids_among(contrib.filter((contrib.pay_type == "1") & (contrib.insurance_type == "110")
-                                                & contrib.unit_id.isin(units.unit_id)), s.id_no)
+    contrib = contrib.filter((contrib.pay_type == "1") & (contrib.insurance_type == "110")
+                             & contrib.unit_id.isin(units.unit_id))
+    if (first := ctx.known(s.period.min())) is not None:  # implied by the window below
+        contrib = contrib.filter(contrib.period >= add_months(first, -grace))
+    # only the named persons' rows, before mapping persons
+    contrib = ctx.with_ids_among(contrib, s.id_no)
     paid = units.join(contrib, units.unit_id == contrib.unit_id).select(
         uscc=units.uscc, paid_id=contrib.id, paid_month=month_index(contrib.period))
     month = month_index(s.period)

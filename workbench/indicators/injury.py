@@ -7,7 +7,7 @@ import datetime as dt
 
 import ibis
 
-from workbench.indicators.context import Context, date_month, month_index
+from workbench.indicators.context import Context, date_month, month_index, period_text
 from workbench.indicators.policies import (
     DISABILITY_APPRAISAL,
     FUND_SUPERVISION_REGULATION,
@@ -219,6 +219,8 @@ def gs_010(ctx: Context, p: dict):
     unit = unit.filter(unit.uscc.isin(cases.unit_uscc)).select(u_id=unit.unit_id, u_uscc=unit.uscc)
     # only the cases' units' 410 rows of the accident months
     c = c.filter((c.insurance_type == "410") & c.pay_type.isin(("1", "2")) & c.unit_id.isin(unit.u_id))
+    if (first := ctx.known(cases.accident_month.min())) is not None:  # implied by the month match
+        c = c.filter(c.period >= period_text(first))
     c = c.join(unit, c.unit_id == unit.u_id)
     c = c.select(c_uscc=c.u_uscc, c_month=month_index(c.period)).distinct()
     hits = cases.anti_join(c, [cases.unit_uscc == c.c_uscc, cases.accident_month == c.c_month])

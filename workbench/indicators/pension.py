@@ -41,10 +41,8 @@ def factor(value) -> ibis.Value:
 
 def person_facts(ctx: Context, scheme: str = "sb"):
     """id -> district_code, sex, birth_date: the scheme snapshot's row with the smallest person_id."""
-    t = ctx.snapshot({"sb": "sb_person", "jm": "jm_person", "jg": "jg_person"}[scheme])
-    first = t.group_by(fid=t.id_no).agg(fpid=t.person_id.min())
-    j = first.join(t, first.fpid == t.person_id)
-    return j.select(pid=j.fid, pdistrict=j.district_code, sex=j.sex, birth_date=j.birth_date)
+    f = ctx.person_facts(scheme)
+    return f.select(pid=f.id, pdistrict=f.district_code, sex=f.sex, birth_date=f.birth_date)
 
 
 def retire_age(sex, p: dict) -> ibis.Value:

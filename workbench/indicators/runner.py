@@ -83,7 +83,7 @@ def evaluate(period: str, only: list[str] | None = None, overrides: list[str] | 
         _require_period(wh, period)
         ctx = Context(wh, period)  # the SQL kept with each problem reads the warehouse's own tables
         run = Context(wh, period, shared=True) if engine["share_common_terms"] else ctx
-        with wh.queries(engine["workers"]) as pool:
+        with wh.memory_limit(engine["memory_limit"]), wh.queries(engine["workers"]) as pool:
             pending = []
             for ind in chosen:
                 values = iparams.for_indicator(ind.code, ind.params, table, parsed.get(ind.code))
