@@ -156,7 +156,33 @@ PANDAS_NOTE = ("; at 2,000,000 persons plain pandas cannot run on this 24 GB mac
 
 
 # Why an indicator is among the slowest (what it must read); filled from profiles of the runs.
-WHY: dict[str, str] = {}
+WHY: dict[str, str] = {
+    "YL-018": "finds each new early retiree's latest normal pension contribution over the whole history "
+              "(no bound: the latest can be any month), then counts retirees per unit",
+    "GC-005": "12 months of normal pension contributions: the applicants' own, then every contributor of "
+              "their paying units, counted per unit and month",
+    "GF-004": "as GC-005, for house applications",
+    "GC-006": "the applicants' contributions of the month before, then every contributor of those units",
+    "GF-005": "as GC-006, for house applications",
+    "ZH-002": "ISO 7064 check character of every id of the 2,000,000-row person snapshot",
+    "PG-002": "all normal pension contributions of P−1 and P, distinct contributors per unit in each",
+    "PG-004": "all normal pension contributions of P−1 and P with their bases, per unit",
+    "PG-006": "all contributors of P per unit, with each id's first enrolment from the person snapshot",
+    "PG-007": "all pension and injury contributions of P, contributors per unit and insurance",
+    "PG-008": "all contributors of P per unit, with each id's age from the person snapshot",
+    "PG-001": "all contributors of P per unit, with their bases against the lower limit",
+    "PG-003": "back-payments and normal payments of P per unit",
+    "JY-007": "the named persons' pension contributions with the subsidized units around each subsidy month "
+              "(history from the earliest subsidy month less the grace months)",
+    "GS-010": "injury-insurance contributions of the injured's units since the earliest accident month",
+    "JY-001": "any normal contribution of the subsidized units for the subsidy months",
+    "YL-005": "normal pension contributions of P and of P−12 per person (bases compared)",
+    "GS-002": "injury benefit payments of P against every recognized case of the id",
+    "SY-011": "unemployment-insurance contributions of the lookback months of each new claimant",
+    "ZH-015": "the three schemes' person snapshots matched by id",
+    "ZH-003": "normal pension contributions of P: distinct units per id and period",
+    "YL-013": "every pension payment of P with the district median of its amount",
+}
 
 
 def _replace(text: str, name: str, body: str) -> str:
