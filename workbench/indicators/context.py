@@ -60,7 +60,7 @@ class Context:
     _done: dict[str, ir.Table] = field(default_factory=dict, repr=False)
     _tables: dict[str, ir.Table] = field(default_factory=dict, repr=False)
 
-    def _once(self, key: str, expr: ir.Table) -> ir.Table:
+    def once(self, key: str, expr: ir.Table) -> ir.Table:
         """``expr``, materialized on first use when ``shared`` is set."""
         if not self.shared:
             return expr
@@ -102,7 +102,7 @@ class Context:
     def person_ids(self, scheme: str = "sb") -> ir.Table:
         """person_id -> id (the normalized id_no) through the scheme's snapshot of P."""
         t = self.snapshot(SCHEME_PERSON[scheme])
-        return self._once(f"ids_{scheme}", t.select("person_id", id=t.id_no))
+        return self.once(f"ids_{scheme}", t.select("person_id", id=t.id_no))
 
     def person_facts(self, scheme: str = "sb") -> ir.Table:
         """id -> district_code, sex, birth_date: the scheme snapshot's row with the smallest
@@ -110,7 +110,7 @@ class Context:
         t = self.snapshot(SCHEME_PERSON[scheme])
         first = t.group_by(fid=t.id_no).agg(fpid=t.person_id.min())
         j = first.join(t, first.fpid == t.person_id)
-        return self._once(f"facts_{scheme}", j.select(id=j.fid, district_code=j.district_code,
+        return self.once(f"facts_{scheme}", j.select(id=j.fid, district_code=j.district_code,
                                                        sex=j.sex, birth_date=j.birth_date))
 
     def person_district(self, scheme: str = "sb") -> ir.Table:
@@ -133,4 +133,4 @@ class Context:
     def death_months(self) -> ir.Table:
         """id -> death_month: the month of the earliest death_date of the id."""
         d = self.snapshot("ref_death")
-        return self._once("death", d.group_by(id=d.id_no).agg(death_month=date_month(d.death_date.min())))
+        return self.once("death", d.group_by(id=d.id_no).agg(death_month=date_month(d.death_date.min())))

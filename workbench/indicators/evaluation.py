@@ -56,7 +56,7 @@ def units(ctx: Context):
     first = u.group_by(f_uscc=u.uscc).agg(f_unit=u.unit_id.min())
     home = first.join(u, first.f_unit == u.unit_id).select(first.f_uscc, unit_district=u.district_code)
     j = u.join(home, u.uscc == home.f_uscc)
-    return j.select(u_unit_id=j.unit_id, uscc=j.uscc, unit_district=j.unit_district)
+    return ctx.once("units", j.select(u_unit_id=j.unit_id, uscc=j.uscc, unit_district=j.unit_district))
 
 
 def by_unit(ctx: Context, rows):
@@ -75,7 +75,7 @@ def unit_rows(hits, amount: str | None = None, **evidence: str):
 def current_staff(ctx: Context, insurance: str = "110"):
     """Normal contributions of P for period P of an insurance, with id, uscc, unit_district."""
     c = normal_contrib(ctx, insurance)
-    return by_unit(ctx, c.filter(c.period == ctx.period))
+    return ctx.once(f"staff_{insurance}", by_unit(ctx, c.filter(c.period == ctx.period)))
 
 
 def staff_count(ctx: Context):
@@ -115,7 +115,7 @@ def two_periods(ctx: Context, insurance: str = "110"):
     c = ctx.history("sb_contrib")
     prev = add_months(ctx.period, -1)
     c = c.filter((c.insurance_type == insurance) & (c.pay_type == "1") & c.period.isin([prev, ctx.period]))
-    return by_unit(ctx, ctx.with_ids(c)), prev
+    return ctx.once(f"two_periods_{insurance}", by_unit(ctx, ctx.with_ids(c))), prev
 
 
 @indicator(
