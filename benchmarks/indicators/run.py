@@ -189,6 +189,8 @@ WHY: dict[str, str] = {
     "ZH-015": "the three schemes' person snapshots matched by id",
     "ZH-003": "normal pension contributions of P: distinct units per id and period",
     "YL-013": "every pension payment of P with the district median of its amount",
+    "GC-002": "the car applicants' covered months over 60 months, from the compact contrib_history",
+    "GF-002": "the house applicants' covered months over 60 months, from the compact contrib_history",
 }
 
 
@@ -226,7 +228,10 @@ Data: {data}. The whole catalogue ({len(slowest)} indicators, {sum(i['core'] for
 for {PERIOD} on the DuckDB warehouse: **{result['total']:.1f} s**, peak memory **{result['peak_mb']:,.0f} MB**
 (targets at 2 M persons: ≤ 60 s, ≤ 6 GB).
 
-The ten slowest indicators (seconds include building, executing and grouping into problems):
+Engine settings: parameters/engine.yaml (two queries in flight while the next indicators compile,
+common terms shared once per run, DuckDB memory limit). The ten slowest indicators (seconds include
+building, executing and grouping into problems; with two queries in flight they overlap, so they add
+up to more than the total):
 
 | code | name | seconds | hits | why |
 | --- | --- | ---: | ---: | --- |
