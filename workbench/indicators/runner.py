@@ -9,6 +9,7 @@ warehouse only; publishing belongs to the office (workbench.office).
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -83,32 +84,45 @@ def evaluate(period: str, only: list[str] | None = None, overrides: list[str] | 
         _require_period(wh, period)
         ctx = Context(wh, period)  # the SQL kept with each problem reads the warehouse's own tables
         run = Context(wh, period, shared=True) if engine["share_common_terms"] else ctx
-        with wh.memory_limit(engine["memory_limit"]), wh.queries(engine["workers"]) as pool:
-            pending = []
-            for ind in chosen:
-                values = iparams.for_indicator(ind.code, ind.params, table, parsed.get(ind.code))
-                started = time.perf_counter()
-                expr = build(ind, ctx, values)
-                sql, executed = wh.compile(expr)
-                if run is not ctx:
-                    expr = build(ind, run, values)
-                    executed = wh.compile(expr)[1]
-                pending.append((ind, values, sql, time.perf_counter() - started, pool.submit(expr, executed)))
-            items = pending
-            if progress:
-                from tqdm.auto import tqdm
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
 
-                items = tqdm(pending, desc=f"indicators {period}", unit="indicator")
-            out = []
-            for ind, values, sql, prepared, future in items:
-                try:
-                    rows, executing = future.result()
-                except Exception as exc:  # the engine's own error, named for the indicator
-                    text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-                    raise WorkbenchError(f"indicator {ind.code} failed on {wh.backend}: {text}") from exc
-                started = time.perf_counter()
-                problems = group(ind, rows)
-                out.append(Evaluation(ind, values, sql, problems, prepared + executing + time.perf_counter() - started))
+            bar = tqdm(total=len(chosen), desc=f"indicators {period}", unit="indicator")
+        pending: deque = deque()
+        out: list[Evaluation] = []
+
+        def collect(item: tuple) -> None:
+            ind, values, sql, prepared, future = item
+            try:
+                rows, executing = future.result()
+            except Exception as exc:  # the engine's own error, named for the indicator
+                text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
+                raise WorkbenchError(f"indicator {ind.code} failed on {wh.backend}: {text}") from exc
+            started = time.perf_counter()
+            problems = group(ind, rows)
+            out.append(Evaluation(ind, values, sql, problems, prepared + executing + time.perf_counter() - started))
+            if bar is not None:
+                bar.update()
+
+        try:
+            with wh.memory_limit(engine["memory_limit"]), wh.queries(engine["workers"]) as pool:
+                for ind in chosen:
+                    values = iparams.for_indicator(ind.code, ind.params, table, parsed.get(ind.code))
+                    started = time.perf_counter()
+                    expr = build(ind, ctx, values)
+                    sql, executed = wh.compile(expr)
+                    if run is not ctx:
+                        expr = build(ind, run, values)
+                        executed = wh.compile(expr)[1]
+                    pending.append((ind, values, sql, time.perf_counter() - started, pool.submit(expr, executed)))
+                    while pending and pending[0][-1].done():  # results in order, as they are ready
+                        collect(pending.popleft())
+                while pending:
+                    collect(pending.popleft())
+        finally:
+            if bar is not None:
+                bar.close()
         return out
     finally:
         if own:
