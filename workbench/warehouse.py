@@ -204,9 +204,9 @@ class Warehouse:
         return readable, tree.sql(dialect=compiler.dialect)
 
     def fetch(self, expr: ibis.Table, sql: str) -> pa.Table:
-        """The rows of ``expr``, whose SQL for this engine is ``sql`` (as ``ibis.to_sql`` gave
-        it). DuckDB runs that text as it is, so an expression is compiled once, not twice;
-        other engines execute the expression."""
+        """The rows of ``expr``, whose SQL for this engine is ``sql`` (``compile``'s second
+        text). DuckDB runs that text as it is, so an expression is translated once, not
+        twice; other engines execute the expression."""
         if self.backend != "duckdb":
             return expr.to_pyarrow()
         self.con._run_pre_execute_hooks(expr)  # registers memtables the SQL names (ibis internals)
