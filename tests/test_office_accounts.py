@@ -114,6 +114,27 @@ def test_unknown_user_and_disabled_user_are_refused_and_logged(office: str) -> N
     assert accounts.login("dh1", PASSWORD, url=office)
 
 
+def test_unknown_user_costs_the_same_password_check(office: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unknown user name gets an argon2 check at the configured cost, as a wrong password
+    does, so the time of a refusal does not tell whether the name exists."""
+    user(office)
+    checked: list[tuple[str, str]] = []
+    real = accounts._verify
+
+    def spy(h, stored, password):
+        checked.append((stored, password))
+        return real(h, stored, password)
+
+    monkeypatch.setattr(accounts, "_verify", spy)
+    for name in ("nobody", "dh1"):
+        with pytest.raises(AuthError) as e:
+            accounts.login(name, "wrong password 123", url=office)
+        assert e.value.zh == accounts.BAD_LOGIN_ZH
+    assert [pw for _, pw in checked] == ["wrong password 123"] * 2
+    decoy, stored = checked[0][0], checked[1][0]
+    assert decoy.startswith("$argon2id$") and decoy.split("$")[3] == stored.split("$")[3]  # same cost
+
+
 def test_session_expires_when_idle_and_after_its_maximum(office: str) -> None:
     user(office)
     p = accounts.login_params()

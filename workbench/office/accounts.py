@@ -228,6 +228,9 @@ def login(username: str, password: str, *, at: datetime | None = None, url: str 
     with eng.begin() as conn:
         row = conn.execute(select(USERS).where(USERS.c.username == username)).first()
         if row is None:
+            # the same argon2 work as a known user's wrong password: the time taken does not
+            # tell whether the user name exists
+            _verify(hasher(p), _decoy_hash(hasher(p)), password)
             actionlog.append(conn, username[:64] or "-", Action.LOGIN_FAILED, username[:128], None,
                              reason="unknown user")
             failure = AuthError(f"login refused for {username!r}: wrong user name or password", BAD_LOGIN_ZH)
@@ -262,6 +265,12 @@ def login(username: str, password: str, *, at: datetime | None = None, url: str 
             actionlog.append(conn, username, Action.LOGIN, username, row.district_code)
             return _account(conn, row), token
     raise failure
+
+
+@functools.lru_cache(maxsize=4)
+def _decoy_hash(h: PasswordHasher) -> str:
+    """A hash of a random password at ``h``'s cost, checked against unknown user names."""
+    return h.hash(secrets.token_urlsafe(16))
 
 
 def _verify(h: PasswordHasher, stored: str, password: str) -> bool:
