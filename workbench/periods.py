@@ -16,10 +16,14 @@ def check_period(period: str) -> str:
     return period
 
 
+def period_text(index: int) -> str:
+    """Month index (year * 12 + month - 1) -> 'YYYYMM'."""
+    return f"{index // 12:04d}{index % 12 + 1:02d}"
+
+
 def add_months(period: str, months: int) -> str:
     """``period`` shifted by ``months`` (negative goes back)."""
-    index = int(period[:4]) * 12 + int(period[4:]) - 1 + months
-    return f"{index // 12:04d}{index % 12 + 1:02d}"
+    return period_text(int(period[:4]) * 12 + int(period[4:]) - 1 + months)
 
 
 def month_range(last: str, count: int) -> list[str]:

@@ -32,11 +32,6 @@ def period_index(period: str) -> int:
     return int(period[:4]) * 12 + int(period[4:]) - 1
 
 
-def period_text(index: int) -> str:
-    """Month index -> 'YYYYMM'."""
-    return f"{index // 12:04d}{index % 12 + 1:02d}"
-
-
 def age_at(birth: ir.DateValue, month: ir.IntegerValue) -> ir.IntegerValue:
     """Completed years from ``birth`` to the first day of month index ``month``."""
     year, mon = month // 12, month % 12 + 1

@@ -7,7 +7,7 @@ import datetime as dt
 
 import ibis
 
-from workbench.indicators.context import Context, date_month, month_index, period_text
+from workbench.indicators.context import Context, date_month, month_index
 from workbench.indicators.policies import (
     DISABILITY_APPRAISAL,
     FUND_SUPERVISION_REGULATION,
@@ -17,6 +17,7 @@ from workbench.indicators.policies import (
 )
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, indicator
 from workbench.indicators.subjects import no_amount, person_rows
+from workbench.periods import period_text
 from workbench.warehouse import PERIOD_COL
 
 RECOGNIZED = ("1", "2")  # gsrd_case.result: 认定工伤, 视同工伤

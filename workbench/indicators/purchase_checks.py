@@ -12,11 +12,12 @@ from decimal import Decimal
 
 import ibis
 
-from workbench.indicators.context import Context, date_month, month_index, period_text
+from workbench.indicators.context import Context, date_month, month_index
 from workbench.indicators.policies import CAR_QUOTA, FRAUD_PUNISHMENT, HOUSE_PURCHASE
 from workbench.indicators.purchase import DISTRICT, OUT_OF_TOWN
 from workbench.indicators.registry import BusinessLine, Severity, SubjectType, WarningKind, indicator
 from workbench.indicators.subjects import no_amount
+from workbench.periods import period_text
 
 SELF_EMPLOYED = "50"  # unit_type 个体工商户: the owner legitimately contributes alone
 
