@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from workbench.errors import UsageError, WorkbenchError
+from workbench.errors import UsageError, WorkbenchError, first_line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -139,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug or an unforeseen failure: still one line
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
-        text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-        print(f"Error: {type(exc).__name__}: {text} (WORKBENCH_DEBUG=1 shows the trace)",
+        print(f"Error: {type(exc).__name__}: {first_line(exc)} (WORKBENCH_DEBUG=1 shows the trace)",
               file=sys.stderr)
         return 1
 

@@ -9,6 +9,14 @@ from __future__ import annotations
 import difflib
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (a driver's own error when SQLAlchemy wraps
+    one), or its type's name when it has none: what one-line messages quote."""
+    inner = getattr(exc, "orig", None) or exc
+    text = str(inner).strip() or type(inner).__name__
+    return text.splitlines()[0].strip()
+
+
 class WorkbenchError(Exception):
     """Base of every error the workbench reports to a user."""
 

@@ -33,7 +33,7 @@ import sqlglot.expressions as sge
 from workbench.config import settings
 from workbench.contract import TABLES, ColType, Table
 from workbench.diskspace import ensure_room
-from workbench.errors import WarehouseError
+from workbench.errors import WarehouseError, first_line
 
 PERIOD_COL = "delivery_period"
 LINE_COL = "source_line"
@@ -137,7 +137,7 @@ class Warehouse:
                     f"{f' (PID {pid.group(1)})' if pid else ''} is writing it; try again when it ends"
                 ) from exc
             raise WarehouseError(
-                f"cannot open warehouse {redact(self.url)}: {_first_line(exc)}"
+                f"cannot open warehouse {redact(self.url)}: {first_line(exc)}"
             ) from exc
         self.backend = self.con.name
         self.dialect = self.con.dialect
@@ -332,11 +332,6 @@ class Warehouse:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.splitlines()[0]
 
 
 def _plain_scan(query: sge.Expression) -> bool:

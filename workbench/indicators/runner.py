@@ -17,7 +17,7 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from workbench.errors import UsageError, WorkbenchError
+from workbench.errors import UsageError, WorkbenchError, first_line
 from workbench.indicators import params as iparams
 from workbench.indicators.context import Context
 from workbench.indicators.registry import Indicator, all_indicators, get
@@ -97,8 +97,7 @@ def evaluate(period: str, only: list[str] | None = None, overrides: list[str] | 
             try:
                 rows, executing = future.result()
             except Exception as exc:  # the engine's own error, named for the indicator
-                text = (str(exc).strip() or type(exc).__name__).splitlines()[0]
-                raise WorkbenchError(f"indicator {ind.code} failed on {wh.backend}: {text}") from exc
+                raise WorkbenchError(f"indicator {ind.code} failed on {wh.backend}: {first_line(exc)}") from exc
             started = time.perf_counter()
             problems = group(ind, rows)
             out.append(Evaluation(ind, values, sql, problems, prepared + executing + time.perf_counter() - started))

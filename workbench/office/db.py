@@ -30,7 +30,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlch
 from sqlalchemy.orm import Session, sessionmaker
 
 from workbench.config import settings
-from workbench.errors import WorkbenchError
+from workbench.errors import WorkbenchError, first_line
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
@@ -62,12 +62,6 @@ def shown(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except ArgumentError:
         return url
-
-
-def first_line(exc: BaseException) -> str:
-    inner = getattr(exc, "orig", None) or exc
-    text = str(inner).strip() or type(inner).__name__
-    return text.splitlines()[0].strip()
 
 
 def unreachable(url: str, exc: BaseException) -> OfficeDatabaseError:
