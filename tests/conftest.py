@@ -142,3 +142,12 @@ def office(request, tmp_path: Path) -> str:
     db.forget(url)
     yield url
     db.forget(url)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright, one per test module (tests/web_support.py)."""
+    from web_support import chromium
+
+    with chromium() as b:
+        yield b

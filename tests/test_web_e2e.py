@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from web_support import ROOT, chromium, login, serving
+from web_support import ROOT, login, serving
 
 pytestmark = pytest.mark.browser
 OWN_ID, OTHER_ID = "110101199001011234", "110101199001015678"
@@ -38,12 +38,6 @@ def server(tmp_path_factory):
     HOMES["office"] = f"sqlite:///{root / 'home' / 'office.sqlite'}"
     with serving(root / "home", SETUP, params) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def open_problem(page, base: str, subject_tail: str) -> None:

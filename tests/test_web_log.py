@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from web_support import chromium, login, serving
+from web_support import login, serving
 
 pytestmark = pytest.mark.browser
 NAME = '<b>粗</b> & "引号" <script>window.__xss=1</script><img src=x onerror="window.__xss=2">'
@@ -28,12 +28,6 @@ except AuthError:
 def server(tmp_path_factory):
     with serving(tmp_path_factory.mktemp("web-log") / "home", SETUP) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def cell(row, field: str) -> str:

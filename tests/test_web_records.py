@@ -5,8 +5,8 @@ handler builds the discipline inspection package and is offered the zip."""
 from __future__ import annotations
 
 import pytest
-from web_support import chromium, serving
 from web_support import login as login_queue
+from web_support import serving
 
 pytestmark = pytest.mark.browser
 SCRIPT = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">请按时报送'
@@ -22,12 +22,6 @@ for user, role, district in [("ad1", "admin", None), ("dh1", "district_handler",
 def server(tmp_path_factory):
     with serving(tmp_path_factory.mktemp("web-records") / "home", SETUP) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as b:
-        yield b
 
 
 def login(browser, base: str, user: str, path: str):
