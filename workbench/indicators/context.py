@@ -43,10 +43,12 @@ def age_at(birth: ir.DateValue, month: ir.IntegerValue) -> ir.IntegerValue:
 class Context:
     """The warehouse seen from period ``period``.
 
-    With ``shared`` set, the common terms many indicators join to (person ids, districts,
-    death months) are computed once per run into temporary tables (see
-    ``Warehouse.materialize``) instead of once per indicator; the expressions, and so the
-    SQL kept with each problem, are the same either way.
+    With ``shared`` set (the runner's executing context), the common terms many indicators
+    join to (person ids and facts, death months, and what indicator modules pass to ``once``)
+    are computed once per run into scratch tables (``Warehouse.materialize``), and ``known``
+    answers small scalar queries at build time for filters that other conditions already
+    imply. Without it (the context whose SQL is kept with each problem) the same terms are
+    plain expressions over the warehouse's tables; both select the same rows.
     """
 
     wh: Warehouse
