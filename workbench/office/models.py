@@ -222,6 +222,22 @@ class UserSession(Base):
                       Index("ix_user_session_page_key", "page_key_hash", unique=True))
 
 
+class LoginAttempt(Base):
+    """One login attempt (security.md throttling): counted per (user name, source address)
+    and per address in the office database, so the limits hold across server processes."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    username: Mapped[str] = mapped_column(String(KEY))
+    address: Mapped[str] = mapped_column(String(64))
+    ok: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("ix_login_attempt_user_addr", "username", "address", "at"),
+                      Index("ix_login_attempt_addr_at", "address", "at"))
+
+
 class ActionLog(Base):
     """Append-only, hash-chained: ``hash`` = SHA-256 of ``prev_hash`` and the record."""
 
