@@ -72,17 +72,18 @@ class Field:
             value = ""
         if not isinstance(value, str):
             return f"expected text, not {type(value).__name__}", "必须是文本"
+        # characters are checked before stripping: str.strip() would drop U+001C-U+001F and U+0085
+        bad = _CONTROL.search(value) or (self.name and _BIDI.search(value)) \
+            or (not self.multiline and _BREAK.search(value.strip()))
+        if bad:
+            reason, zh = _describe(bad.group())
+            return f"contains {reason} at character {bad.start() + 1}", zh
         text = value.strip()
         if self.required and not text:
             return "is required", "不能为空"
         if len(text) > self.limit:
             return (f"has {len(text)} characters, more than {self.limit}",
                     f"不能超过 {self.limit} 个字符（现有 {len(text)} 个）")
-        bad = _CONTROL.search(text) or (self.name and _BIDI.search(text)) \
-            or (not self.multiline and _BREAK.search(text))
-        if bad:
-            reason, zh = _describe(bad.group())
-            return f"contains {reason} at character {bad.start() + 1}", zh
         return None
 
     def clean(self, value: object) -> str:
