@@ -221,7 +221,8 @@ def package_tab(msg: pn.pane.Alert) -> pn.Column:
         download.visible = True
         table.value = pd.DataFrame([{"文件": e["file"], "行数": e["rows"], "SHA-256": e["sha256"]}
                                     for e in pkg.manifest["files"]])
-        anchor.object = f"日志锚点哈希：<code>{pkg.manifest['log_anchor']['last_hash']}</code>"
+        a = pkg.manifest["log_anchor"]
+        anchor.object = f"日志锚点：第 {a['seq']} 条记录，MAC <code>{a['mac']}</code>"
         ui.show(msg, f"{pkg.period} 数据包已生成（已记录日志）", "success")
 
     build.on_click(on_build)

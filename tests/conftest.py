@@ -126,8 +126,9 @@ def assert_matches_truth(synth_warehouse, code: str, period: str, may_be_empty: 
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def office(request, tmp_path: Path) -> str:
-    """A fresh, empty office database URL on each engine (not migrated)."""
+def office(request, tmp_path: Path, home: Path) -> str:
+    """A fresh, empty office database URL on each engine (not migrated), with a home of its own
+    (the action log's key and anchor file live there)."""
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'office.sqlite'}"
     else:

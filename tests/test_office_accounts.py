@@ -226,14 +226,14 @@ def test_log_verify_detects_edit_deletion_and_truncation(office: str) -> None:
         conn.execute(text("UPDATE action_log SET actor = 'someone' WHERE id = 2"))
     with eng.connect() as conn:
         v = actionlog.verify(conn)
-    assert not v.ok and v.broken_at == 2 and "changed" in v.reason
+    assert not v.ok and v.broken_at == 2 and v.reason == "record 2: MAC does not verify"
     with eng.begin() as conn:
         conn.execute(text("UPDATE action_log SET actor = 'dh1' WHERE id = 2"))
         assert actionlog.verify(conn).ok
         conn.execute(text("DELETE FROM action_log WHERE id = 3"))  # a deleted record
     with eng.connect() as conn:
         v = actionlog.verify(conn)
-    assert not v.ok and v.broken_at == 4 and "deleted" in v.reason
+    assert not v.ok and v.broken_at == 3 and v.reason == "record 3 missing: the sequence jumps from 2 to 4"
 
 
 def test_log_verify_detects_deleted_newest_records(office: str) -> None:
@@ -247,8 +247,9 @@ def test_log_verify_detects_deleted_newest_records(office: str) -> None:
     assert not v.ok and "newest records were deleted" in v.reason
 
 
-def test_cli_users_and_log_verify(tmp_path) -> None:
+def test_cli_users_and_log_verify(tmp_path, monkeypatch) -> None:
     url = f"sqlite:///{tmp_path / 'office.sqlite'}"
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))  # this process logs with the CLI's key too
     env = {"WORKBENCH_OFFICE_DB": url, "WORKBENCH_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
 
     def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -270,4 +271,4 @@ def test_cli_users_and_log_verify(tmp_path) -> None:
     with create_engine(url).begin() as conn:
         conn.execute(text("UPDATE action_log SET detail_json = '{}' WHERE id = 1"))
     r = cli("log", "verify")
-    assert r.returncode == 1 and "record 1 was changed" in r.stderr
+    assert r.returncode == 1 and "record 1: MAC does not verify" in r.stderr

@@ -34,7 +34,7 @@ for i in range({APPENDS}):
     if i % ({APPENDS} // {LOGINS}) == 0:
         accounts.login(who, "{PASSWORD}", url=url)  # a login: user row, session and log record
     with eng.begin() as conn:
-        conn.execute(select(LogAnchor.records)).all()  # a read first, as the services do
+        conn.execute(select(LogAnchor.last_seq)).all()  # a read first, as the services do
         actionlog.append(conn, who, "test", f"{{who}}:{{i}}", None, i=i)
 """
 
@@ -77,6 +77,11 @@ def test_two_processes_append_at_once_and_the_chain_holds(office: str, tmp_path:
     done = subprocess.run([sys.executable, "-m", "workbench.cli", "log", "verify"], capture_output=True, text=True,
                           env={**env, "WORKBENCH_OFFICE_DB": office})
     assert done.returncode == 0 and "chain intact" in done.stdout, done.stderr
+    # one whole anchor line per committed append, in sequence order, the newest the highest
+    lines = (tmp_path / "home" / "anchors" / actionlog.ANCHOR_FILE).read_text().splitlines()
+    anchors = actionlog.file_anchors(tmp_path / "home" / "anchors" / actionlog.ANCHOR_FILE)
+    assert len(anchors) == len(lines) == result.records
+    assert [a.seq for a in anchors] == list(range(1, result.records + 1))
 
 
 def test_a_forked_child_connects_anew_and_leaves_the_parents_connection_alone(office: str) -> None:

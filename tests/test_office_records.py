@@ -226,9 +226,9 @@ def test_package_manifest_counts_checksums_and_anchor(package_data: str, tmp_pat
     # escalations approved in P: none in 202406 (they were approved this month)
     assert rows == {"escalated_problems.csv": 0, "escalated_events.csv": 0, "district_reports.csv": 1,
                     "implementation_status.csv": 1, "statistics.csv": 2}
-    assert m["log_anchor"] == {"records": before.records, "last_id": before.last_id, "last_hash": before.last_hash}
+    assert m["log_anchor"] == {"chain": before.chain, "seq": before.last_seq, "mac": before.last_mac}
     exported = log_records(url, "export")[-1]
-    assert exported.prev_hash == before.last_hash  # the export's own record follows the anchor
+    assert exported.seq == before.last_seq + 1  # the export's own record follows the anchor
     assert json.loads(exported.detail_json)["manifest_sha256"] == package.sha256(pkg.files["manifest.json"])
     stats = pkg.files["statistics.csv"].decode("utf-8").splitlines()
     assert stats[0].startswith("district_code,district_name,problems,open")

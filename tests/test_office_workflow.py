@@ -83,7 +83,7 @@ def test_a_problem_goes_from_district_to_city_to_closed(office_with_problems: st
     assert h["finding"][0]["amount_recovered"] == Decimal("80.00")
     with db.engine(url).connect() as conn:
         v = actionlog.verify(conn)
-        assert v.ok and v.records == 8  # every change also in the action log
+        assert v.ok and v.records == 1 + 8  # the publication, and every change also in the action log
     with pytest.raises(OfficeError) as e:  # closed: nothing more
         step(url, CH, Action.REASSIGN, district=OTHER)
     assert "已办结" in e.value.zh
@@ -250,7 +250,7 @@ def test_comments_attachments_and_unmasking_are_logged(office_with_problems: str
         workflow.reveal_subject(DR, p, url=url)  # the reviewer's role may not unmask
     with db.engine(url).connect() as conn:
         actions = [r.action for r in conn.execute(select(actionlog.LOG).order_by(actionlog.LOG.c.id))]
-    assert actions == ["comment", "attachment", "view_unmasked_id"]
+    assert actions == ["publication", "comment", "attachment", "view_unmasked_id"]
 
 
 def test_queue_filters_overdue_and_bulk(office_with_problems: str) -> None:

@@ -101,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     lg = sub.add_parser("log", help="the append-only action log")
     lgsub = lg.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    lgsub.add_parser("verify", help="check the hash chain: any edited or deleted record is reported")
+    lgsub.add_parser("verify", help="check the log's MACs, sequence and anchors, and the business state against "
+                     "the log: the first edited, deleted or forged record, a truncation or a direct edit is reported")
 
     pk = sub.add_parser("package", help="the periodic package for the discipline inspection bureau")
     pksub = pk.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -109,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     pkx.add_argument("--period", required=True, help="YYYYMM")
     pkx.add_argument("--out", required=True, help="an empty or new folder, or a .zip file")
     pkx.add_argument("--user", help="export as this user (a city role); default: the operator")
-    pksub.add_parser("verify", help="recompute a package's row counts and SHA-256").add_argument("path")
+    pkv = pksub.add_parser("verify", help="recompute a package's row counts and SHA-256")
+    pkv.add_argument("path")
+    pkv.add_argument("--against-log", action="store_true", help="also check its log anchor against the office's log")
 
     d = sub.add_parser("demo", help="synthetic data, intake and reports on the embedded defaults")
     d.add_argument("--period", help="period to generate (default: parameters/demo.yaml)")
@@ -216,15 +219,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                 serve(port=args.port, address=args.address, procs=procs)
             return 0
         case "log":
-            from workbench.office import actionlog, db
+            from workbench.office.reconcile import cli_verify
 
-            with db.ready().connect() as conn:
-                result = actionlog.verify(conn)
-            if not result.ok:
-                print(f"Error: action log broken: {result.reason}", file=sys.stderr)
-                return 1
-            print(f"action log: {result.records} records, chain intact")
-            return 0
+            return cli_verify()
         case "package":
             from workbench.office.package import cli_main
 

@@ -170,7 +170,7 @@ def set_disabled(username: str, disabled: bool, *, actor: str = "admin", url: st
         if disabled:
             _end_sessions(conn, row.id)
         actionlog.append(conn, actor, Action.USER_CHANGE, username, row.district_code,
-                         change="disable" if disabled else "enable")
+                         change="disable" if disabled else "enable", enabled=not disabled)
 
 
 def reset_password(username: str, password: str | None = None, *, actor: str = "admin",

@@ -239,33 +239,35 @@ class LoginAttempt(Base):
 
 
 class ActionLog(Base):
-    """Append-only, hash-chained: ``hash`` = SHA-256 of ``prev_hash`` and the record."""
+    """Append-only, numbered ``seq`` 1, 2, 3… without gaps; ``mac`` = HMAC-SHA256 (key outside
+    the database) of the previous record's MAC and every field (``workbench.office.actionlog``)."""
 
     __tablename__ = "action_log"
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
     actor: Mapped[str] = mapped_column(String(ACTOR))
     action: Mapped[str] = mapped_column(String(CODE))
     target: Mapped[str | None] = mapped_column(String(KEY))
     district_code: Mapped[str | None] = mapped_column(String(DISTRICT))
     detail_json: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_action_log_actor_at", "actor", "at"), Index("ix_action_log_action_at", "action", "at"))
+    __table_args__ = (Index("ix_action_log_actor_at", "actor", "at"), Index("ix_action_log_action_at", "action", "at"),
+                      Index("ix_action_log_seq", "seq", unique=True))
 
 
 class LogAnchor(Base):
-    """The chain's head (records and last hash), moved in the transaction of every append:
-    deleting the newest records is caught too, and appends are serialized by its row lock."""
+    """The chain's head: the log's random ``chain`` id and its newest (seq, MAC), moved in the
+    transaction of every append; appends are serialized by its row lock."""
 
     __tablename__ = "log_anchor"
 
     name: Mapped[str] = mapped_column(String(CODE), primary_key=True)
-    records: Mapped[int] = mapped_column(Integer, default=0)
-    last_id: Mapped[int] = mapped_column(Integer, default=0)
-    last_hash: Mapped[str] = mapped_column(String(64))
+    chain: Mapped[str] = mapped_column(String(32))
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_mac: Mapped[str] = mapped_column(String(64))
 
 
 # ------------------------------------------------------------------ the work on a problem

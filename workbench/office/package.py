@@ -13,10 +13,12 @@ For period P (YYYYMM) the package holds, as UTF-8 CSV files (comma-delimited, he
 * ``statistics.csv``: per district, counts and amounts of the problems detected in P;
 
 plus ``manifest.json``: each file's name, row count (header excluded) and SHA-256, and the
-action log's anchor (``log_anchor``: records, last id, last hash) read at export time. The
-export's own log record follows that anchor directly (its ``prev_hash`` is the anchor's
-hash), so the bureau holds an outside witness of the log's state. Only city roles export;
-every export is logged. ``verify`` recomputes a package's manifest.
+action log's anchor (``log_anchor``: chain id, seq and MAC of the newest record,
+``actionlog.anchor_snapshot``) read at export time. The export's own log record is the very
+next one (seq + 1; the anchor row stays locked) and names the manifest's SHA-256, so the
+bureau holds an outside witness of the log's state and the log a witness of the package.
+Only city roles export; every export is logged. ``verify`` recomputes a package's manifest
+and checks its anchor is well formed; ``check_anchor`` checks it against the office's log.
 """
 
 from __future__ import annotations
@@ -34,19 +36,19 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, and_, case, func, select, update
+from sqlalchemy import Connection, and_, case, func, select
 
 from workbench.districts import NAMES
 from workbench.errors import OfficeError, PermissionDenied, UsageError
 from workbench.office import actionlog, db
 from workbench.office.accounts import Account
-from workbench.office.models import LogAnchor, Problem, ProblemEvent, ProblemFinding, now
+from workbench.office.models import Problem, ProblemEvent, ProblemFinding, now
 from workbench.office.records import CITY_ROLES, IMPL, REPORT, Rectification, period_of
 from workbench.office.roles import Role
 from workbench.office.states import Action, ProblemState
 from workbench.periods import add_months
 
-P, EVENT, FINDING, ANCHOR = Problem.__table__, ProblemEvent.__table__, ProblemFinding.__table__, LogAnchor.__table__
+P, EVENT, FINDING = Problem.__table__, ProblemEvent.__table__, ProblemFinding.__table__
 LOCAL = ZoneInfo("Asia/Shanghai")
 MANIFEST = "manifest.json"
 KIND = "discipline_inspection_package"
@@ -216,12 +218,9 @@ def export(account: Account, period: str, *, url: str | None = None) -> Package:
         }
     entries = [{"file": name, "rows": csv_rows(data), "sha256": sha256(data)} for name, data in files.items()]
     with eng.begin() as conn:
-        conn.execute(update(ANCHOR).where(ANCHOR.c.name == actionlog.CHAIN).values(records=ANCHOR.c.records))  # lock
-        a = conn.execute(select(ANCHOR.c.records, ANCHOR.c.last_id, ANCHOR.c.last_hash)
-                         .where(ANCHOR.c.name == actionlog.CHAIN)).one()
+        anchor = actionlog.anchor_snapshot(conn)  # locked until the export's own record is written
         manifest = {"kind": KIND, "period": period, "created_at": _cell(now()), "created_by": account.username,
-                    "encoding": "UTF-8", "files": entries,
-                    "log_anchor": {"records": a.records, "last_id": a.last_id, "last_hash": a.last_hash}}
+                    "encoding": "UTF-8", "files": entries, "log_anchor": anchor}
         data = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
         actionlog.append(conn, account.username, actionlog.Action.EXPORT, f"package:{period}", None, kind=KIND,
                          period=period, files={e["file"]: e["rows"] for e in entries}, manifest_sha256=sha256(data))
@@ -249,6 +248,7 @@ def verify(path: Path | str) -> list[str]:
     except (ValueError, KeyError, TypeError) as exc:
         return [f"{MANIFEST} unreadable: {exc}"]
     problems = [f"{name}: not in the manifest" for name in sorted(set(files) - set(listed))]
+    problems += _anchor_problems(manifest.get("log_anchor"))
     for name, e in listed.items():
         if name not in files:
             problems.append(f"{name}: missing")
@@ -265,15 +265,60 @@ def verify(path: Path | str) -> list[str]:
     return problems
 
 
+def _anchor_problems(a: Any) -> list[str]:
+    """What is wrong with the form of a manifest's ``log_anchor`` (empty: well formed)."""
+    if not isinstance(a, dict):
+        return [f"{MANIFEST}: no log_anchor"]
+    chain, seq, mac = a.get("chain"), a.get("seq"), a.get("mac")
+    if not (isinstance(chain, str) and chain and isinstance(seq, int) and seq >= 0 and isinstance(mac, str)
+            and len(mac) == 64 and all(c in "0123456789abcdef" for c in mac)):
+        return [f"{MANIFEST}: log_anchor is not (chain, seq, 64 hex digits of MAC): {a!r}"]
+    if seq == 0 and mac != actionlog.GENESIS:
+        return [f"{MANIFEST}: log_anchor at 0 must carry the genesis MAC"]
+    return []
+
+
+def check_anchor(path: Path | str, *, url: str | None = None) -> list[str]:
+    """What does not agree between a package's anchor and the office's action log: the log
+    must hold record ``seq`` with that MAC and, next, the export record naming this manifest."""
+    try:
+        data = _read(Path(path)).get(MANIFEST)
+        manifest = json.loads(data.decode("utf-8")) if data is not None else None
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        return [f"cannot read the manifest of {path}: {exc}"]
+    if manifest is None:
+        return [f"{MANIFEST} missing"]
+    a = manifest.get("log_anchor")
+    problems = _anchor_problems(a)
+    if problems:
+        return problems
+    log, anchor = actionlog.LOG, actionlog.ANCHOR
+    with db.ready(url).connect() as conn:
+        chain = conn.execute(select(anchor.c.chain).where(anchor.c.name == actionlog.CHAIN)).scalar_one_or_none()
+        rows = {r.seq: r for r in conn.execute(select(log.c.seq, log.c.mac, log.c.action, log.c.detail_json)
+                                               .where(log.c.seq.in_([a["seq"], a["seq"] + 1])))}
+    if chain != a["chain"]:
+        return [f"log_anchor: chain {a['chain']}, the office's log is chain {chain}"]
+    if a["seq"] and (a["seq"] not in rows or rows[a["seq"]].mac != a["mac"]):
+        return [f"log_anchor: record {a['seq']} of the log is not the one anchored (the log was changed)"]
+    export = rows.get(a["seq"] + 1)
+    if export is None or export.action != actionlog.Action.EXPORT \
+            or json.loads(export.detail_json).get("manifest_sha256") != sha256(data):
+        return [f"log_anchor: record {a['seq'] + 1} of the log is not the export of this manifest"]
+    return []
+
+
 def anchor_in_log(manifest: dict[str, Any], *, url: str | None = None) -> bool:
-    """Whether the office's action log still holds the package's anchor record (same id and hash)."""
+    """Whether the office's action log still holds the package's anchor record (same seq and MAC)."""
     a = manifest["log_anchor"]
-    if a["last_id"] == 0:
-        return a["last_hash"] == actionlog.GENESIS
+    if _anchor_problems(a):
+        return False
+    if a["seq"] == 0:
+        return True
     log = actionlog.LOG
     with db.ready(url).connect() as conn:
-        got = conn.execute(select(log.c.hash).where(log.c.id == a["last_id"])).scalar_one_or_none()
-    return got == a["last_hash"]
+        got = conn.execute(select(log.c.mac).where(log.c.seq == a["seq"])).scalar_one_or_none()
+    return got == a["mac"]
 
 
 # ------------------------------------------------------------------ command line
@@ -300,9 +345,12 @@ def cli_main(args: argparse.Namespace) -> int:
         out = pkg.write(args.out)
         for e in pkg.manifest["files"]:
             print(f"{e['file']:<28} {e['rows']:>8} rows  {e['sha256']}")
-        print(f"wrote the package of {pkg.period} to {out} (log anchor {pkg.manifest['log_anchor']['last_hash']})")
+        a = pkg.manifest["log_anchor"]
+        print(f"wrote the package of {pkg.period} to {out} (log anchor: record {a['seq']}, MAC {a['mac']})")
         return 0
     problems = verify(args.path)
+    if not problems and getattr(args, "against_log", False):
+        problems = check_anchor(args.path)
     for p in problems:
         print(f"Error: {p}")
     if not problems:

@@ -30,7 +30,7 @@ from workbench import params as param_files
 from workbench.districts import CITY_CODE, DISTRICT_CODES
 from workbench.errors import WorkbenchError
 from workbench.indicators.runner import Evaluation, Problem
-from workbench.office import db
+from workbench.office import actionlog, db, reconcile
 from workbench.office.models import OfficeLock, ProblemEvent, ProblemEvidence, RunHit, RunIndicator, now
 from workbench.office.models import Problem as ProblemRow
 from workbench.office.runs import RunSummary, dumps, fail_run, start_run, succeed_run
@@ -182,6 +182,13 @@ def _publish(conn: Connection, summary: RunSummary, evaluations: Sequence[Evalua
                                        "hits": per_code.get(e.indicator.code, 0), "seconds": round(e.seconds, 3),
                                        "params_json": params_text[id(e)], "sql_text": e.sql}
                                       for e in {e.indicator.code: e for e in evaluations}.values()])
+    # one log record for the run: what it created or reopened (待处理) and moved, per district
+    old_district = {r["id"]: r["district_code"] for r in open_rows.values()}
+    new = [(problem_ids[k], r["district_code"], r["recurrence_of"] is not None)
+           for k, r in zip(insert_keys, inserts, strict=True)]
+    actionlog.append(conn, SYSTEM, actionlog.Action.PUBLICATION, f"run:{run_id}", None, **reconcile.publication_detail(
+        run_id, period, [(i, d) for i, d, again in new if not again], [(i, d) for i, d, again in new if again],
+        [(u["b_id"], u["district_code"]) for u in updates if old_district[u["b_id"]] != u["district_code"]]))
 
 
 def _lock(conn: Connection) -> None:
@@ -197,7 +204,7 @@ def _existing(conn: Connection, codes: list[str]) -> tuple[dict, dict]:
     open_rows: dict[tuple[str, str], dict[str, Any]] = {}
     closed_rows: dict[tuple[str, str], dict[str, Any]] = {}
     cols = [P.c.id, P.c.indicator_code, P.c.subject_key, P.c.state, P.c.first_period, P.c.last_period,
-            P.c.amount, P.c.version]
+            P.c.amount, P.c.version, P.c.district_code]
     for chunk in _chunks(codes):
         for r in conn.execute(select(*cols).where(P.c.indicator_code.in_(chunk)).order_by(P.c.id)):
             m = dict(r._mapping)

@@ -317,7 +317,8 @@ def record_finding(account: Account, problem_id: int, version: int, f: Finding, 
         else:
             conn.execute(insert(FINDING).values(problem_id=p.id, **row))
         _record(conn, account, p, Action.FINDING, p.state, p.state, conclusion=conclusion.value,
-                amount_involved=str(values["amount_involved"]), amount_recovered=str(values["amount_recovered"]))
+                amount_involved=str(values["amount_involved"]), amount_recovered=str(values["amount_recovered"]),
+                fines=str(values["fines"]))
         return new_version
 
 
