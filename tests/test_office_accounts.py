@@ -1,4 +1,4 @@
-"""Users, argon2 passwords, lockout, sessions and the hash-chained action log, on SQLite and
+"""Users, argon2 passwords, throttling (never lock-out), sessions and the hash-chained action log, on SQLite and
 PostgreSQL, through the service layer and the `workbench users` / `workbench log verify` CLI."""
 
 from __future__ import annotations
@@ -79,24 +79,25 @@ def test_argon2_cost_below_owasp_minimum_is_refused() -> None:
             params.validate("office", weak, "office.yaml")
 
 
-def test_wrong_password_locks_after_max_failed_and_unlocks_later(office: str) -> None:
+def test_wrong_passwords_throttle_the_pair_but_never_lock_the_account(office: str) -> None:
+    """security.md: failures throttle (name, address), never the account (tests/security has the rest)."""
     user(office)
-    limit = accounts.login_params()["max_failed"]
+    limit = accounts.login_params()["throttle_pair"]["failures"]
     t0 = now()
-    for _ in range(limit - 1):
+    for _ in range(limit + 2):
         with pytest.raises(AuthError) as e:
-            accounts.login("dh1", "wrong-password", at=t0, url=office)
+            accounts.login("dh1", "wrong-password", address="192.0.2.1", at=t0, url=office)
         assert e.value.zh == "用户名或密码错误"
-    with pytest.raises(AuthError) as e:
-        accounts.login("dh1", "wrong-password", at=t0, url=office)
-    assert "锁定" in e.value.zh
-    with pytest.raises(AuthError) as e:  # locked: even the right password is refused
-        accounts.login("dh1", PASSWORD, at=t0 + timedelta(minutes=1), url=office)
-    assert "锁定" in e.value.zh
-    later = t0 + timedelta(minutes=accounts.login_params()["lock_minutes"] + 1)
-    assert accounts.login("dh1", PASSWORD, at=later, url=office)[0].username == "dh1"
+    with pytest.raises(AuthError) as e:  # throttled pair: even the right password, same refusal
+        accounts.login("dh1", PASSWORD, address="192.0.2.1", at=t0 + timedelta(minutes=1), url=office)
+    assert e.value.zh == "用户名或密码错误"
+    # from another address the right password works at once: nobody locks a user out
+    assert accounts.login("dh1", PASSWORD, address="192.0.2.2", at=t0, url=office)[0].username == "dh1"
+    later = t0 + timedelta(minutes=accounts.login_params()["throttle_pair"]["block_minutes"] + 1)
+    assert accounts.login("dh1", PASSWORD, address="192.0.2.1", at=later, url=office)[0].username == "dh1"
+    assert [a for a, _, locked in accounts.list_users(office) if locked is not None] == []
     failed = [r for r in log_rows(office) if r.action == "login_failed"]
-    assert len(failed) == limit + 1
+    assert len(failed) == limit + 3
 
 
 def test_unknown_user_and_disabled_user_are_refused_and_logged(office: str) -> None:
@@ -107,9 +108,9 @@ def test_unknown_user_and_disabled_user_are_refused_and_logged(office: str) -> N
     accounts.set_disabled("dh1", True, url=office)
     with pytest.raises(AuthError):  # disabling ends the sessions
         accounts.session_account(token, url=office)
-    with pytest.raises(AuthError) as e:
+    with pytest.raises(AuthError) as e:  # the same refusal as a wrong password (security.md)
         accounts.login("dh1", PASSWORD, url=office)
-    assert e.value.zh == "账号已停用，请联系管理员"
+    assert e.value.zh == accounts.BAD_LOGIN_ZH
     accounts.set_disabled("dh1", False, url=office)
     assert accounts.login("dh1", PASSWORD, url=office)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from workbench.errors import ParameterError, suggest
 
@@ -65,19 +65,44 @@ class Argon2Params(Strict):
     parallelism: int = Field(ge=1, le=16)
 
 
+class ThrottleParams(Strict):
+    """After ``failures`` failed logins within ``within_minutes``, refuse for ``block_minutes``."""
+
+    failures: int = Field(ge=1, le=1_000)
+    within_minutes: int = Field(ge=1, le=1_440)
+    block_minutes: int = Field(ge=1, le=1_440)
+
+
 class LoginParams(Strict):
-    max_failed: int = Field(ge=1, le=100)
-    lock_minutes: int = Field(ge=1, le=10_080)
+    throttle_pair: ThrottleParams     # per (user name, source address): refused without a password check
+    throttle_address: ThrottleParams  # per source address, whatever the names: HTTP 429
     session_idle_minutes: int = Field(ge=1, le=1_440)
     session_max_hours: int = Field(ge=1, le=168)
     min_password_length: int = Field(ge=8, le=128)
     argon2: Argon2Params
 
 
+def _network(value: str) -> str:
+    import ipaddress
+
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError(f"not an IP address or network: {value!r}") from None
+    return value
+
+
+Network = Annotated[str, AfterValidator(_network)]
+
+
 class ServeParams(Strict):
-    """How ``workbench serve`` runs: ``procs`` server processes (forked; Linux) share the port."""
+    """How ``workbench serve`` runs: ``procs`` server processes (forked; Linux) share the port;
+    who is believed about the client's address and scheme; cookies and sessions."""
 
     procs: int = Field(ge=1, le=64)
+    trusted_proxies: list[Network] = []            # X-Forwarded-For/-Proto believed only from these
+    secure_cookies: Literal["auto", "always", "never"] = "auto"
+    max_sessions_per_user: int = Field(default=5, ge=1, le=100)
 
 
 class DeadlineDays(Strict):

@@ -1,15 +1,26 @@
-"""Users of the office: accounts, roles, argon2 passwords, logins, lockout and sessions.
+"""Users of the office: accounts, roles, argon2 passwords, logins, throttling and sessions.
 
 Passwords are stored only as argon2id hashes (argon2-cffi), at the cost set in
 parameters/office.yaml (``login.argon2``, never below OWASP's minimum); a hash made at another
 cost is replaced at the user's next successful login. A login returns a random
 token; the database keeps its SHA-256, so a copy of the database opens no session. A page
 carries the session's page key instead (``page_key``), by which its actions find the session
-(``page_account``); the key alone opens no page. After
-``max_failed`` wrong passwords in a row an account is locked for ``lock_minutes``; a
-session ends after ``session_idle_minutes`` unused or ``session_max_hours`` after login
-(parameters/office.yaml, ``login``). Every change and every login, failed or not, goes to
-the action log in the same transaction.
+(``page_account``); the key alone opens no page.
+
+Failed logins are throttled, never punished with a lock-out (security.md): every attempt is a
+``login_attempt`` row (user name as typed, source address), written before the password is
+checked so that concurrent attempts count each other. A (name, address) pair whose last
+``throttle_pair.failures`` attempts all failed within ``within_minutes`` is refused for
+``block_minutes`` without checking the password; an address with ``throttle_address.failures``
+failures within its window gets ``TooManyAttempts`` (HTTP 429) for its ``block_minutes``.
+Failures from one address never stop the right password from another, and only an admin
+disables an account. A wrong name, a wrong password, a disabled account and a throttled
+pair are one refusal (``BAD_LOGIN_ZH``) after the same argon2 work; the action log records the
+true reason. A session ends after ``session_idle_minutes`` unused or ``session_max_hours``
+after login (parameters/office.yaml, ``login``); a login beyond ``serve.max_sessions_per_user``
+ends the user's oldest sessions; logout, a password change or reset, a change of roles and
+disabling end sessions server-side. Every change and every login, failed or not, goes to the
+action log in the same transaction.
 """
 
 from __future__ import annotations
@@ -31,12 +42,21 @@ from workbench.districts import DISTRICTS
 from workbench.errors import AuthError, OfficeError, UsageError
 from workbench.office import actionlog, db
 from workbench.office.actionlog import Action
-from workbench.office.models import User, UserRole, UserSession, now
+from workbench.office.models import KEY, LoginAttempt, User, UserRole, UserSession, now
 from workbench.office.roles import Role
+from workbench.validators import PASSWORD, USER_NAME
 
 USERS, ROLES, SESSIONS = User.__table__, UserRole.__table__, UserSession.__table__
+ATTEMPTS = LoginAttempt.__table__
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 BAD_LOGIN_ZH = "用户名或密码错误"
+TOO_MANY_ZH = "该地址登录尝试次数过多，请稍后再试"
+# login_attempt.ok: a failure (or an attempt still being checked), a success, a refusal unchecked
+FAILED, SUCCEEDED, REFUSED = 0, 1, 2
+
+
+class TooManyAttempts(AuthError):
+    """Too many failed logins from one source address (HTTP 429); says nothing of any name."""
 
 
 @dataclass(frozen=True)
@@ -208,63 +228,109 @@ def set_roles(username: str, roles: list[str] | tuple[str, ...], district: str |
 
 
 def list_users(url: str | None = None) -> list[tuple[Account, bool, datetime | None]]:
-    """Every user with whether it is disabled and until when it is locked."""
+    """Every user with whether it is disabled, and None where a lock-out time once stood:
+    failed logins throttle a (name, address) pair or an address, never lock an account."""
     eng = db.ready(url)
     with eng.connect() as conn:
         rows = conn.execute(select(USERS).order_by(USERS.c.username)).all()
-        at = now()
-        return [(_account(conn, r), bool(r.disabled),
-                 _utc(r.locked_until) if _utc(r.locked_until) and _utc(r.locked_until) > at else None) for r in rows]
+        return [(_account(conn, r), bool(r.disabled), None) for r in rows]
 
 
-def login(username: str, password: str, *, at: datetime | None = None, url: str | None = None,
-          engine: Engine | None = None) -> tuple[Account, str]:
-    """Check the password; return the account and a new session token, or raise AuthError
-    (the failure is counted and logged first)."""
+def login(username: str, password: str, *, address: str = "-", at: datetime | None = None,
+          url: str | None = None, engine: Engine | None = None) -> tuple[Account, str]:
+    """Check the password of a login from ``address`` (the client's source address); return the
+    account and a new session token. Raise TooManyAttempts when the address is throttled, else
+    one AuthError (``BAD_LOGIN_ZH``) for a wrong name or password, a disabled account or a
+    throttled (name, address) pair; the true reason goes to the action log."""
     at = at or now()
     p = login_params()
+    h = hasher(p)
     eng = engine or db.ready(url)
-    failure: AuthError | None = None
-    with eng.begin() as conn:
+    typed = username
+    if USER_NAME.problem(username):  # no such user; kept printable (PostgreSQL takes no U+0000)
+        username = ascii(username)[:KEY]
+    name, address = username[:KEY], (address or "-")[:64]
+    pair, per_address = p["throttle_pair"], p["throttle_address"]
+    horizon = max(t["within_minutes"] + t["block_minutes"] for t in (pair, per_address))
+    with eng.begin() as conn:  # counted before any check, so that concurrent attempts see each other
+        conn.execute(delete(ATTEMPTS).where((ATTEMPTS.c.address == address)
+                                            & (ATTEMPTS.c.at < at - timedelta(minutes=horizon))))
+        attempt = conn.execute(insert(ATTEMPTS).values(at=at, username=name, address=address, ok=FAILED)
+                               ).inserted_primary_key[0]
+    with eng.connect() as conn:
+        others = (ATTEMPTS.c.address == address) & (ATTEMPTS.c.id != attempt) & (ATTEMPTS.c.at <= at)
+        address_blocked = _throttled(conn, others & (ATTEMPTS.c.ok == FAILED), per_address, at)
+        pair_blocked = not address_blocked and _throttled(
+            conn, others & (ATTEMPTS.c.username == name) & (ATTEMPTS.c.ok != REFUSED), pair, at)
         row = conn.execute(select(USERS).where(USERS.c.username == username)).first()
-        if row is None:
-            # the same argon2 work as a known user's wrong password: the time taken does not
-            # tell whether the user name exists
-            _verify(hasher(p), _decoy_hash(hasher(p)), password)
-            actionlog.append(conn, username[:64] or "-", Action.LOGIN_FAILED, username[:128], None,
-                             reason="unknown user")
-            failure = AuthError(f"login refused for {username!r}: wrong user name or password", BAD_LOGIN_ZH)
-        elif row.disabled:
-            actionlog.append(conn, username, Action.LOGIN_FAILED, username, row.district_code, reason="disabled")
-            failure = AuthError(f"user {username!r} is disabled", "账号已停用，请联系管理员")
-        elif _utc(row.locked_until) and _utc(row.locked_until) > at:
-            until = _utc(row.locked_until).astimezone().strftime("%H:%M")
-            actionlog.append(conn, username, Action.LOGIN_FAILED, username, row.district_code, reason="locked")
-            failure = AuthError(f"user {username!r} is locked until {until} after repeated failed logins",
-                                f"连续登录失败次数过多，账号已锁定至 {until}")
-        elif not _verify(hasher(p), row.password_hash, password):
-            failed = row.failed_logins + 1
-            locked = at + timedelta(minutes=p["lock_minutes"]) if failed >= p["max_failed"] else None
-            conn.execute(update(USERS).where(USERS.c.id == row.id).values(
-                failed_logins=0 if locked else failed, locked_until=locked))
-            actionlog.append(conn, username, Action.LOGIN_FAILED, username, row.district_code,
-                             reason="wrong password", failed=failed, locked=bool(locked))
-            if locked:
-                failure = AuthError(f"user {username!r} is now locked for {p['lock_minutes']} minutes",
-                                    f"连续 {failed} 次密码错误，账号锁定 {p['lock_minutes']} 分钟")
-            else:
-                failure = AuthError(f"login refused for {username!r}: wrong user name or password", BAD_LOGIN_ZH)
-        else:
-            token = secrets.token_urlsafe(32)
-            changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
-            if hasher(p).check_needs_rehash(row.password_hash):  # made at another cost: re-hash now
-                changes["password_hash"] = hasher(p).hash(password)
-            conn.execute(update(USERS).where(USERS.c.id == row.id).values(**changes))
-            conn.execute(insert(SESSIONS).values(token_hash=token_hash(token), user_id=row.id, created_at=at,
-                                                 last_seen_at=at, page_key_hash=token_hash(page_key(token))))
-            actionlog.append(conn, username, Action.LOGIN, username, row.district_code)
-            return _account(conn, row), token
-    raise failure
+    district = row.district_code if row is not None else None
+    actor = username[:64] or "-"
+
+    def refuse(ok: int, reason: str, **detail: Any) -> None:
+        with eng.begin() as conn:
+            conn.execute(update(ATTEMPTS).where(ATTEMPTS.c.id == attempt).values(ok=ok))
+            actionlog.append(conn, actor, Action.LOGIN_FAILED, username[:128], district, reason=reason,
+                             address=address, **detail)
+
+    if address_blocked:  # no password work: the address has had its share
+        refuse(REFUSED, "address throttled")
+        raise TooManyAttempts(f"too many failed logins from {address}", TOO_MANY_ZH)
+    # one argon2 check whatever the case, so the time taken tells nothing either
+    real = row is not None and not pair_blocked and typed == username
+    right = _verify(h, row.password_hash if real else _decoy_hash(h), password[:PASSWORD.limit])
+    right = right and real and PASSWORD.problem(password) is None
+    bad = AuthError(f"login refused for {username!r}: wrong user name or password", BAD_LOGIN_ZH)
+    if pair_blocked:
+        refuse(REFUSED, "pair throttled")
+        raise bad
+    if row is None:
+        refuse(FAILED, "unknown user")
+        raise bad
+    if not right:
+        refuse(FAILED, "wrong password")
+        raise bad
+    if row.disabled:
+        refuse(FAILED, "disabled")
+        raise bad
+    token = secrets.token_urlsafe(32)
+    with eng.begin() as conn:
+        conn.execute(update(ATTEMPTS).where(ATTEMPTS.c.id == attempt).values(ok=SUCCEEDED))
+        changes: dict[str, Any] = {"failed_logins": 0, "locked_until": None}
+        if h.check_needs_rehash(row.password_hash):  # made at another cost: re-hash now
+            changes["password_hash"] = h.hash(password)
+        conn.execute(update(USERS).where(USERS.c.id == row.id).values(**changes))
+        conn.execute(insert(SESSIONS).values(token_hash=token_hash(token), user_id=row.id, created_at=at,
+                                             last_seen_at=at, page_key_hash=token_hash(page_key(token))))
+        ended = _end_oldest_sessions(conn, row.id, token_hash(token), at)
+        detail = {"ended_sessions": ended} if ended else {}
+        actionlog.append(conn, username, Action.LOGIN, username, row.district_code, address=address, **detail)
+        return _account(conn, row), token
+
+
+def _throttled(conn: Connection, attempts: Any, limit: dict[str, int], at: datetime) -> bool:
+    """Whether the newest ``limit["failures"]`` of ``attempts`` all failed, within
+    ``within_minutes`` of each other, the newest less than ``block_minutes`` before ``at``."""
+    n = limit["failures"]
+    last = conn.execute(select(ATTEMPTS.c.at, ATTEMPTS.c.ok).where(attempts)
+                        .order_by(ATTEMPTS.c.at.desc(), ATTEMPTS.c.id.desc()).limit(n)).all()
+    if len(last) < n or any(r.ok != FAILED for r in last):
+        return False
+    newest, oldest = _utc(last[0].at), _utc(last[-1].at)
+    return (newest - oldest <= timedelta(minutes=limit["within_minutes"])
+            and at - newest < timedelta(minutes=limit["block_minutes"]))
+
+
+def _end_oldest_sessions(conn: Connection, user_id: int, keep: str, at: datetime) -> int:
+    """End the user's oldest open sessions beyond ``serve.max_sessions_per_user`` (the new
+    session ``keep`` counts and stays); return how many were ended."""
+    most = int(param_files.load("office")["serve"]["max_sessions_per_user"])
+    open_ = conn.execute(select(SESSIONS.c.token_hash).where(
+        (SESSIONS.c.user_id == user_id) & SESSIONS.c.ended_at.is_(None) & (SESSIONS.c.token_hash != keep))
+        .order_by(SESSIONS.c.created_at.desc(), SESSIONS.c.last_seen_at.desc())).scalars().all()
+    ending = open_[most - 1:]
+    if ending:
+        conn.execute(update(SESSIONS).where(SESSIONS.c.token_hash.in_(ending)).values(ended_at=at))
+    return len(ending)
 
 
 @functools.lru_cache(maxsize=4)
@@ -313,6 +379,30 @@ def _live_account(which: Any, at: datetime | None, url: str | None, engine: Engi
             raise AuthError(f"user {row.username!r} is disabled", "账号已停用，请联系管理员")
         conn.execute(update(SESSIONS).where(SESSIONS.c.token_hash == s.token_hash).values(last_seen_at=at))
         return _account(conn, row)
+
+
+def change_password(token: str, old: str, new: str, *, url: str | None = None) -> None:
+    """A user's change of their own password, in the session of ``token``: the old password
+    checked, the new one checked and stored, every other session of the user ended."""
+    account = session_account(token, url=url)
+    check_password(new, account.username)
+    h = hasher()
+    eng = db.ready(url)
+    with eng.connect() as conn:
+        stored = conn.execute(select(USERS.c.password_hash).where(USERS.c.id == account.id)).scalar_one()
+    if not _verify(h, stored, old):
+        with eng.begin() as conn:
+            actionlog.append(conn, account.username, Action.LOGIN_FAILED, account.username, account.district_code,
+                             reason="wrong current password on a password change")
+        raise AuthError(f"user {account.username!r}: the current password is wrong", "当前密码不正确")
+    with eng.begin() as conn:
+        row = _user_row(conn, account.username)
+        conn.execute(update(USERS).where(USERS.c.id == row.id).values(
+            password_hash=h.hash(new), password_changed_at=now(), version=row.version + 1))
+        conn.execute(update(SESSIONS).where((SESSIONS.c.user_id == row.id) & SESSIONS.c.ended_at.is_(None)
+                                            & (SESSIONS.c.token_hash != token_hash(token))).values(ended_at=now()))
+        actionlog.append(conn, account.username, Action.USER_CHANGE, account.username, row.district_code,
+                         change="change_password")
 
 
 def logout(token: str, *, url: str | None = None, engine: Engine | None = None) -> None:

@@ -224,7 +224,9 @@ class UserSession(Base):
 
 class LoginAttempt(Base):
     """One login attempt (security.md throttling): counted per (user name, source address)
-    and per address in the office database, so the limits hold across server processes."""
+    and per address in the office database, so the limits hold across server processes.
+    ``ok``: 0 failed (or still being checked), 1 succeeded, 2 refused unchecked (throttled);
+    rows older than the longest window and block are removed (``workbench.office.accounts``)."""
 
     __tablename__ = "login_attempt"
 
