@@ -20,10 +20,10 @@ import httpx
 from bokeh.util.token import generate_jwt_token, generate_session_id, get_session_id, get_token_payload
 from tornado.httpclient import HTTPClientError, HTTPRequest
 from tornado.websocket import websocket_connect
-from web_support import PASSWORD, server_process
+from web_support import PASSWORD, http_login, server_process
 
 from workbench.office.accounts import page_key
-from workbench.web.auth import COOKIE, PAGE_COOKIE
+from workbench.web.auth import COOKIE, PAGE_COOKIE, logout_token
 
 USERS = ("dh1", "dh2", "ch1", "ad1")
 SETUP = f"""
@@ -39,13 +39,21 @@ def children(pid: int) -> list[int]:
     return [int(x) for x in path.read_text().split()] if path.exists() else []
 
 
+def logout(base: str, token: str) -> httpx.Response:
+    """POST the logout form of a page of ``token``'s session (its token made with the served
+    home's key, WORKBENCH_HOME here, as the page's header carries it)."""
+    csrf = logout_token(page_key(token))
+    return httpx.post(base + "/logout", data={"csrf": csrf}, cookies={COOKIE: token}, timeout=120)
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-def test_two_processes_serve_logins_and_pages(tmp_path: Path) -> None:
+def test_two_processes_serve_logins_and_pages(tmp_path: Path, monkeypatch) -> None:
     home = tmp_path / "home"
+    monkeypatch.setenv("WORKBENCH_HOME", str(home))  # the server's key makes the logout token
     with server_process(home, SETUP, procs=2) as (base, proc):
         deadline = time.time() + 60
         while len(children(proc.pid)) < 2 and time.time() < deadline:
@@ -54,7 +62,8 @@ def test_two_processes_serve_logins_and_pages(tmp_path: Path) -> None:
         assert len(workers) == 2, workers
 
         def login(user: str) -> str:
-            r = httpx.post(base + "/login", data={"username": user, "password": PASSWORD}, timeout=120)
+            with httpx.Client(timeout=120) as c:
+                r = http_login(c, base, user)
             assert r.status_code == 302 and r.headers["location"] == "/", r.text[-500:]
             return r.cookies["wb_session"]
 
@@ -79,7 +88,7 @@ def test_two_processes_serve_logins_and_pages(tmp_path: Path) -> None:
         assert min(used.values()) > 0.1, used
 
         # a session ended through whichever process answers is refused by every process
-        assert httpx.get(base + "/logout", cookies={"wb_session": tokens[0]}, timeout=120).status_code == 302
+        assert logout(base, tokens[0]).status_code == 302
         for _ in range(6):
             r = httpx.get(base + "/", cookies={"wb_session": tokens[0]}, timeout=120)
             assert r.status_code == 302 and "login" in r.headers["location"]
@@ -126,16 +135,18 @@ def forged(session_id: str, key: str) -> str:
                                                          "arguments": {}})
 
 
-def test_a_page_key_opens_nothing_without_its_own_sessions_cookie(tmp_path: Path) -> None:
+def test_a_page_key_opens_nothing_without_its_own_sessions_cookie(tmp_path: Path, monkeypatch) -> None:
     """The page embeds a Bokeh token holding the session's page key and no session token (no
     such cookie, no Cookie header). A page request or websocket that brings or names one
     session's page key (in a Bokeh token, or the Bokeh session id of a page open under it) with
     another session's cookie, or none, is refused; a page key sent as a cookie is ignored; after
     logout the page's own websocket is refused too."""
+    monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
     with server_process(tmp_path / "home", SETUP, procs=1) as (base, _):
         cookies = {}
         for user in ("dh1", "dh2"):
-            r = httpx.post(base + "/login", data={"username": user, "password": PASSWORD}, timeout=120)
+            with httpx.Client(timeout=120) as c:
+                r = http_login(c, base, user)
             assert r.status_code == 302 and set(r.cookies) == {COOKIE}
             cookies[user] = dict(r.cookies)
         own, other = cookies["dh1"], cookies["dh2"]
@@ -175,5 +186,5 @@ def test_a_page_key_opens_nothing_without_its_own_sessions_cookie(tmp_path: Path
         mine = bokeh_token(httpx.get(base + "/", cookies=other, timeout=120).text)
         assert websocket(base, other, mine) == 101  # dh2's own page
 
-        assert httpx.get(base + "/logout", cookies=own, timeout=120).status_code == 302
+        assert logout(base, own[COOKIE]).status_code == 302
         assert websocket(base, own, token) == 403

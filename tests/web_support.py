@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -45,11 +46,14 @@ def serving(home: Path, setup: str, parameters: Path | None = None) -> Iterator[
 
 @contextlib.contextmanager
 def server_process(home: Path, setup: str, parameters: Path | None = None,
-                   procs: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+                   procs: int | None = None, office: str | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
     """``serving`` without a browser: yield the base URL and the server process (``procs``:
-    `--procs`, default the parameters')."""
+    `--procs`, default the parameters'; ``office``: the office database URL, default SQLite
+    in the home)."""
     env = {**os.environ, "WORKBENCH_HOME": str(home), "WORKBENCH_PARAMETERS": str(parameters or ROOT / "parameters")}
     env.pop("WORKBENCH_OFFICE_DB", None)
+    if office:
+        env["WORKBENCH_OFFICE_DB"] = office
     prelude = f"import sys; sys.path.insert(0, {str(ROOT / 'tests')!r})\n"
     subprocess.run([sys.executable, "-c", prelude + setup], env=env, check=True)
     port = free_port()
@@ -82,6 +86,22 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+def login_form(client, base: str, next_: str | None = None) -> str:
+    """GET the login page with an httpx client (which keeps its pre-login cookie); return the
+    form's CSRF token."""
+    r = client.get(base + "/login", params={"next": next_} if next_ else None)
+    assert r.status_code == 200, r.text[-500:]
+    return re.search(r'name="csrf" value="([^"]*)"', r.text).group(1)
+
+
+def http_login(client, base: str, user: str, password: str = PASSWORD, next_: str | None = None):
+    """Log in over HTTP as the login form does (its CSRF token and pre-login cookie) with an
+    httpx client; return the response (302 and the session cookie when it worked)."""
+    token = login_form(client, base, next_)
+    data = {"username": user, "password": password, "csrf": token, **({"next": next_} if next_ else {})}
+    return client.post(base + "/login", data=data)
 
 
 def login(browser, base: str, user: str, password: str = PASSWORD):

@@ -1,38 +1,70 @@
 """Login, logout and the current user for the Panel (Bokeh/Tornado) server.
 
-The browser holds the session token in an HttpOnly, SameSite=Strict cookie (``wb_session``).
-Bokeh copies a page request's cookies and headers into the session token it embeds in the page,
-where the page's scripts can read them; so that token may hold no cookie but the page key
-(``wb_page``, ``accounts.page_key``: a one-way function of the session token), which the server
-itself puts among the request's cookies once it has checked the session (``get_user``), and no
-Cookie or Authorization header (``TOKEN_OPTIONS``). Every page request and every websocket
-connection needs the real session cookie, checked against the office database
-(``accounts.session_account``: expiry, disabled users), and any page key the request brings or
-names must be that session's: a page key is no login, and one taken from another user's page
-opens nothing in one's own connection. Every action a page takes finds its session by the
-page key (``current_account``), so logout and expiry stop a page at its next action. Nothing of
-the workflow is decided here.
+The browser holds the session token in an HttpOnly, SameSite=Strict cookie (``wb_session``;
+Secure per ``serve.secure_cookies``). Bokeh copies a page request's cookies and headers into the
+session token it embeds in the page, where the page's scripts can read them; so that token may
+hold no cookie but the page key (``wb_page``, ``accounts.page_key``: a one-way function of the
+session token), which the server itself puts among the request's cookies once it has checked the
+session (``get_user``), and no Cookie or Authorization header (``TOKEN_OPTIONS``). Every page
+request and every websocket connection needs the real session cookie, checked against the office
+database (``accounts.session_account``: expiry, disabled users), and any page key the request
+brings or names must be that session's: a page key is no login, and one taken from another
+user's page opens nothing in one's own connection. Every action a page takes finds its session
+by the page key (``current_account``), so logout and expiry stop a page at its next action.
+
+The two state-changing HTTP requests, login and logout, are POSTs carrying a CSRF token: an HMAC
+(server key ``WORKBENCH_HOME/keys/web.key``, mode 0600, shared by every server process) of the
+pre-login cookie ``wb_login`` for the login form, of the session's page key for the logout form
+of every page's header. A POST without the right token is refused (403) before any password is
+checked or any session ended. Everything else a page changes goes over Bokeh's websocket, which
+needs an allowed Origin (``websocket_origin``), the SameSite=Strict session cookie and a Bokeh
+token holding that session's page key. The source address of a login is the connection's peer,
+or what a trusted proxy (``serve.trusted_proxies``) reports in X-Forwarded-For; throttling by
+it is ``accounts.login``'s. Every response carries the headers of ``SECURITY_HEADERS``
+(``SecurityHeaders``, a Tornado output transform). Nothing of the workflow is decided here.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import hmac
 import html
+import ipaddress
+import os
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 from bokeh.protocol.exceptions import ProtocolError
 from bokeh.server.auth_provider import AuthProvider
 from bokeh.util.token import get_session_id, get_token_payload
+from tornado.httputil import HTTPHeaders, HTTPServerRequest
 from tornado.ioloop import IOLoop
-from tornado.web import RequestHandler
+from tornado.web import OutputTransform, RequestHandler
 from tornado.websocket import WebSocketHandler
 
+from workbench import config
+from workbench import params as param_files
 from workbench.errors import AuthError, WorkbenchError
 from workbench.office import accounts
 
 COOKIE, PAGE_COOKIE = "wb_session", "wb_page"  # the browser's cookie; what the page's token holds
+LOGIN_COOKIE = "wb_login"  # the pre-login cookie the login form's CSRF token is bound to
+CSRF_FIELD = "csrf"
 LOGIN, LOGOUT = "/login", "/logout"
 # what Bokeh may copy into the session token embedded in a page (BokehTornado's options)
 TOKEN_OPTIONS = {"include_cookies": [PAGE_COOKIE],
                  "exclude_headers": ["Cookie", "Authorization", "Proxy-Authorization"]}
+# as strict as Bokeh/Panel pages allow: their scripts are inline and use eval; all from the server
+CSP = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+       "frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'")
+SECURITY_HEADERS = {"Content-Security-Policy": CSP, "X-Frame-Options": "DENY",
+                    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+KEY_FILE = "web.key"
 
 PAGE = """<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>基金监督工作台 · 登录</title>
@@ -49,42 +81,203 @@ button {{ margin-top: 18px; width: 100%; padding: 9px; font-size: 16px; backgrou
 </style></head>
 <body><form method="post" action="{action}">
 <h1>基金监督工作台</h1>
+<input type="hidden" name="{field}" value="{csrf}"><input type="hidden" name="next" value="{next}">
 <label for="username">用户名</label><input id="username" name="username" value="{username}" autocomplete="username">
 <label for="password">密码</label><input id="password" name="password" type="password" autocomplete="current-password">
 <button type="submit" id="login">登录</button>
 <div class="error" id="error" role="alert">{error}</div>
 </form></body></html>"""
 
+REFUSED_PAGE = """<!DOCTYPE html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>基金监督工作台</title></head>
+<body><p id="error" role="alert">{error}</p><p><a href="{back}">返回</a></p></body></html>"""
+EXPIRED_FORM_ZH = "页面已失效，请刷新后重试"
 
+
+class SecurityHeaders(OutputTransform):
+    """Adds ``SECURITY_HEADERS`` to every response of the Tornado application: pages, static
+    files, redirects and errors (Tornado runs transforms on every handler's first chunk)."""
+
+    def transform_first_chunk(self, status_code: int, headers: HTTPHeaders, chunk: bytes,
+                              finishing: bool) -> tuple[int, HTTPHeaders, bytes]:
+        for name, value in SECURITY_HEADERS.items():
+            headers[name] = value
+        return status_code, headers, chunk
+
+
+# ------------------------------------------------------------------ who is asking, over what
+def serve_params() -> dict[str, Any]:
+    return param_files.load("office")["serve"]
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(proxies: tuple[str, ...]) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(p, strict=False) for p in proxies)
+
+
+def _trusted(address: str, proxies: tuple[str, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in _networks(proxies))
+
+
+def client(request: HTTPServerRequest, serve: dict[str, Any] | None = None) -> tuple[str, bool]:
+    """(source address, whether the client's connection is https) of a request: the peer's
+    address and scheme, or, from a trusted proxy, the nearest untrusted hop of X-Forwarded-For
+    and the scheme of X-Forwarded-Proto."""
+    serve = serve or serve_params()
+    proxies = tuple(serve["trusted_proxies"])
+    address = request.remote_ip or "-"  # the peer: Bokeh's server runs without xheaders
+    https = request.protocol == "https"
+    if not _trusted(address, proxies):
+        return address, https
+    proto = request.headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    https = proto == "https" if proto else https
+    for hop in reversed([h.strip() for h in request.headers.get("X-Forwarded-For", "").split(",") if h.strip()]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            break  # garbage from beyond the trusted proxies: stop at the last one that spoke
+        address = hop
+        if not _trusted(hop, proxies):
+            break
+    return address, https
+
+
+def secure_cookie(request: HTTPServerRequest, serve: dict[str, Any] | None = None) -> bool:
+    """Whether cookies get the Secure flag (``serve.secure_cookies``: auto, always, never)."""
+    serve = serve or serve_params()
+    mode = serve["secure_cookies"]
+    return mode == "always" or (mode == "auto" and client(request, serve)[1])
+
+
+def cookie_flags(request: HTTPServerRequest) -> dict[str, Any]:
+    return {"httponly": True, "samesite": "Strict", "secure": secure_cookie(request)}
+
+
+# ------------------------------------------------------------------ CSRF tokens
+def key_path() -> Path:
+    return config.settings().home / "keys" / KEY_FILE
+
+
+def server_key() -> bytes:
+    """The server's HMAC key, created on first use (mode 0600) and shared by every process."""
+    return _key(str(key_path()))
+
+
+@functools.lru_cache(maxsize=4)
+def _key(path: str) -> bytes:
+    file = Path(path)
+    file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it this instant
+            data = file.read_bytes()
+            if len(data) >= 32:
+                return data
+            time.sleep(0.02)
+        raise WorkbenchError(f"{file}: the server key is shorter than 32 bytes") from None
+    with os.fdopen(fd, "wb") as f:
+        f.write(secrets.token_bytes(32))
+    return file.read_bytes()
+
+
+def _mac(purpose: str, value: str) -> str:
+    return hmac.new(server_key(), f"{purpose}\0{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def login_token(pre_login: str) -> str:
+    """The login form's CSRF token for the pre-login cookie ``pre_login``."""
+    return _mac("login", pre_login)
+
+
+def logout_token(key: str | None = None) -> str:
+    """The logout form's CSRF token for a session's page key (default: the current Panel
+    session's); empty when there is no page key (no logout is possible then)."""
+    if key is None:
+        import panel as pn
+
+        key = (pn.state.cookies or {}).get(PAGE_COOKIE)
+    return _mac("logout", key) if key else ""
+
+
+def _valid(token: str | None, expected: str) -> bool:
+    return bool(token) and bool(expected) and hmac.compare_digest(token.encode(), expected.encode())
+
+
+def safe_next(target: str | None) -> str:
+    """Where to land after login: ``target`` when it is a path of this site ("/problem?id=5"),
+    else "/" (no "//host", "/\\\\host", scheme, control character or space, login or logout)."""
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    if any(not 0x21 <= ord(c) <= 0x7E for c in target) or "\\" in target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or parts.path in (LOGIN, LOGOUT):
+        return "/"
+    return target
+
+
+# ------------------------------------------------------------------ the handlers
 class LoginHandler(RequestHandler):
+    def _page(self, status: int, username: str = "", error: str = "") -> None:
+        pre_login = self.get_cookie(LOGIN_COOKIE)
+        if not pre_login or len(pre_login) != 43:
+            pre_login = secrets.token_urlsafe(32)
+            self.set_cookie(LOGIN_COOKIE, pre_login, path=LOGIN, **cookie_flags(self.request))
+        target = safe_next(self.get_argument("next", None))
+        self.set_status(status)
+        self.set_header("Cache-Control", "no-store")
+        self.write(PAGE.format(action=LOGIN, field=CSRF_FIELD, csrf=login_token(pre_login), next=html.escape(target),
+                               username=html.escape(username), error=html.escape(error)))
+
     def get(self) -> None:
-        self.write(PAGE.format(action=LOGIN, username="", error=""))
+        self._page(200)
 
     async def post(self) -> None:
+        if not _valid(self.get_body_argument(CSRF_FIELD, None), login_token(self.get_cookie(LOGIN_COOKIE) or "")):
+            self._page(403, error=EXPIRED_FORM_ZH)  # before anything is checked or counted
+            return
         username = self.get_body_argument("username", "").strip()
         password = self.get_body_argument("password", "")
         try:
+            address, _ = client(self.request)
             # argon2 takes tens of milliseconds on purpose: off the event loop, so that one
             # login does not stall every other page of the server
-            _, token = await IOLoop.current().run_in_executor(None, lambda: accounts.login(username, password))
-        except AuthError as exc:
-            self.set_status(401)
-            self.write(PAGE.format(action=LOGIN, username=html.escape(username), error=html.escape(exc.zh)))
+            _, token = await IOLoop.current().run_in_executor(
+                None, lambda: accounts.login(username, password, address=address))
+        except accounts.TooManyAttempts as exc:
+            minutes = accounts.login_params()["throttle_address"]["block_minutes"]
+            self.set_header("Retry-After", str(minutes * 60))
+            self._page(429, username, exc.zh)
+            return
+        except AuthError:
+            self._page(401, username, accounts.BAD_LOGIN_ZH)
             return
         except WorkbenchError:
-            self.set_status(503)
-            self.write(PAGE.format(action=LOGIN, username=html.escape(username), error="系统暂时不可用，请稍后再试"))
+            self._page(503, username, "系统暂时不可用，请稍后再试")
             return
-        self.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/")
-        self.redirect("/")
+        flags = cookie_flags(self.request)
+        self.set_cookie(COOKIE, token, path="/", **flags)
+        self.clear_cookie(LOGIN_COOKIE, path=LOGIN, **flags)
+        self.redirect(safe_next(self.get_argument("next", None)))
 
 
 class LogoutHandler(RequestHandler):
-    def get(self) -> None:
+    """POST only, with the logout token of the page's header form (GET is 405)."""
+
+    def post(self) -> None:
         token = self.get_cookie(COOKIE)
         if token:
+            if not _valid(self.get_body_argument(CSRF_FIELD, None), logout_token(accounts.page_key(token))):
+                self.set_status(403)
+                self.write(REFUSED_PAGE.format(error=EXPIRED_FORM_ZH, back="/"))
+                return
             accounts.logout(token)
-        self.clear_cookie(COOKIE, path="/")
+        self.clear_cookie(COOKIE, path="/", **cookie_flags(self.request))
         self.redirect(LOGIN)
 
 

@@ -67,7 +67,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
 
     from workbench.indicators.registry import load_all
     from workbench.office import db
-    from workbench.web.auth import TOKEN_OPTIONS, OfficeAuth
+    from workbench.web.auth import TOKEN_OPTIONS, OfficeAuth, SecurityHeaders, server_key
 
     procs = default_procs() if procs is None else procs
     if procs < 1:
@@ -77,6 +77,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
     if procs > 1 and not start:
         raise UsageError("several server processes are started by forking: start must be true")
     db.ready()  # the office database is reachable and migrated before anyone logs in
+    server_key()  # the CSRF key exists before any process forks (all share it)
     load_all()  # the indicator catalogue (half a second) once, before forking, not at a first page
     pages = {route: load_app(name).page for route, name in PAGES.items()}
     origin = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
@@ -86,4 +87,6 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
         os.register_at_fork(after_in_child=_end_with_parent)
         extra["num_procs"] = procs
     return pn.serve(pages, port=port, address=address, show=show, start=start, title="基金监督工作台",
-                    websocket_origin=origin, auth_provider=OfficeAuth(), verbose=False, **TOKEN_OPTIONS, **extra)
+                    websocket_origin=origin, auth_provider=OfficeAuth(), verbose=False,
+                    transforms=[SecurityHeaders],  # security headers on every response
+                    **TOKEN_OPTIONS, **extra)

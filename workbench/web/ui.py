@@ -1,5 +1,7 @@
 """Pieces every page shares: the header with the user and logout, messages, formatting.
-All text a user reads is Chinese; anything user-entered is escaped before display."""
+All text a user reads is Chinese; anything user-entered is escaped before display. Logout is a
+POST carrying the session's logout token (``workbench.web.auth``), so no other site can end a
+session."""
 
 from __future__ import annotations
 
@@ -12,12 +14,15 @@ import panel as pn
 from workbench.districts import NAMES
 from workbench.office.accounts import Account
 from workbench.office.roles import Role
-from workbench.web.auth import LOGOUT
+from workbench.web.auth import CSRF_FIELD, LOGOUT, logout_token
 
 CSS = """
 .wb-header { display:flex; justify-content:space-between; align-items:center; width:100%;
              background:#1f3b64; color:#fff; padding:8px 16px; box-sizing:border-box; }
 .wb-header a { color:#fff; margin-left:16px; }
+.wb-header form { display:inline; margin:0; }
+.wb-header button { background:none; border:0; color:#fff; text-decoration:underline; cursor:pointer;
+                    font:inherit; margin-left:16px; padding:0; }
 .wb-overdue { color:#b00020; font-weight:bold; }
 """
 
@@ -31,7 +36,9 @@ def header(account: Account, title: str) -> pn.pane.HTML:
         f'<a href="/">工作队列</a><a href="/statistics">问题统计</a><a href="/scoring">考核评分</a>'
         f'<a href="/notices">通知公告</a><a href="/records">监督上报</a>'
         + ('<a href="/users">用户管理</a><a href="/log">日志审查</a>' if account.has(Role.ADMIN) else '')
-        + f'<a href="{LOGOUT}" id="wb-logout">退出</a></span></div>',
+        + f'<form method="post" action="{LOGOUT}"><input type="hidden" name="{CSRF_FIELD}" '
+          f'value="{html.escape(logout_token())}"><button type="submit" id="wb-logout">退出</button></form>'
+          '</span></div>',
         stylesheets=[CSS], sizing_mode="stretch_width")
 
 
