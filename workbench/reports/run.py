@@ -18,6 +18,17 @@ from workbench.errors import UsageError, WorkbenchError, suggest
 from workbench.periods import check_period
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+# nbconvert's lab template without what it would fetch from a CDN when the report is opened:
+# require.js, MathJax, mermaid and the widget renderer (the reports hold no code, formula,
+# diagram or widget); its style sheets are inlined and charts are embedded PNG images, so a
+# report opens whole on a machine without internet
+OFFLINE_TEMPLATE = "workbench_offline.html.j2"
+OFFLINE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
 
 
 def notebook_path(source: str) -> Path:
@@ -76,7 +87,9 @@ def run_notebook(template: Path, executed: Path, parameters: dict, title: str | 
 
 
 def export_html(notebook: Path, html: Path, title: str | None = None) -> Path:
-    """Write the outputs of ``notebook`` as standalone HTML (no code, no stderr noise)."""
+    """Write the outputs of ``notebook`` as standalone HTML (no code, no stderr noise): one
+    self-contained file (``OFFLINE``), its charts embedded."""
+    import jinja2
     import nbformat
     from nbconvert import HTMLExporter
 
@@ -87,7 +100,9 @@ def export_html(notebook: Path, html: Path, title: str | None = None) -> Path:
                             if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
     if title:
         nb.metadata["title"] = title
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            embed_images=True, template_file=OFFLINE_TEMPLATE,
+                            extra_loaders=[jinja2.DictLoader({OFFLINE_TEMPLATE: OFFLINE})])
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title or notebook.stem}})
     tmp = html.with_name(html.name + ".part")
     tmp.write_text(body, encoding="utf-8")
