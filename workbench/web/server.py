@@ -68,6 +68,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
     from workbench.indicators.registry import load_all
     from workbench.office import db
     from workbench.web.auth import TOKEN_OPTIONS, OfficeAuth, SecurityHeaders, server_key
+    from workbench.web.resources import serve_locally
 
     procs = default_procs() if procs is None else procs
     if procs < 1:
@@ -80,6 +81,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
     server_key()  # the CSRF key exists before any process forks (all share it)
     load_all()  # the indicator catalogue (half a second) once, before forking, not at a first page
     pages = {route: load_app(name).page for route, name in PAGES.items()}
+    serve_locally()  # every process serves Panel's scripts and style sheets itself (no CDN)
     origin = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     extra = {}
     if procs > 1:
