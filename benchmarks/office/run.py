@@ -243,8 +243,11 @@ def load_test(url: str, users: int, rounds: int, home: Path, procs: int | None =
         conflicts = [0]
 
         def do_login(name: str) -> None:
-            t = time.perf_counter()
-            r = httpx.post(base + "/login", data={"username": name, "password": PASSWORD}, timeout=120)
+            with httpx.Client(timeout=120) as client:  # the form's CSRF token and pre-login cookie first
+                form = client.get(base + "/login").text
+                csrf = form.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+                t = time.perf_counter()
+                r = client.post(base + "/login", data={"username": name, "password": PASSWORD, "csrf": csrf})
             token = r.cookies.get("wb_session")
             login.add(time.perf_counter() - t, r.status_code == 302 and bool(token))
             if token:
