@@ -311,6 +311,19 @@ def test_only_committed_records_are_anchored(office_log: str, home: Path) -> Non
         assert actionlog.verify(conn).ok
 
 
+def test_a_savepoint_rolled_back_takes_its_anchor_with_it(office_log: str, home: Path) -> None:
+    n = newest(office_log)
+    with db.engine(office_log).begin() as conn:
+        actionlog.append(conn, "ad1", "test", "kept", None)
+        with pytest.raises(RuntimeError), conn.begin_nested():
+            actionlog.append(conn, "ad1", "test", "undone", None)
+            raise RuntimeError("rolled back to the savepoint")
+    anchors = actionlog.file_anchors(home / "anchors" / "action_log.anchors")
+    assert anchors[-1].seq == n + 1 == newest(office_log)
+    with db.engine(office_log).connect() as conn:
+        assert actionlog.verify(conn).ok
+
+
 def test_package_manifest_carries_the_anchor(office_log: str, tmp_path: Path) -> None:
     url = office_log
     with db.engine(url).connect() as conn:
@@ -381,3 +394,34 @@ def test_an_empty_new_log_verifies(office: str, home: Path, monkeypatch, capsys)
     code, out, err = verify_cli(capsys)
     assert code == 0 and "0 records, chain intact" in out, err
     assert not (home / "keys").exists()  # verifying creates no key
+
+
+def test_migration_seals_the_records_of_the_old_chain(office: str, home: Path, monkeypatch, capsys) -> None:
+    """0011 numbers the records already there and seals them with the key (the first release
+    with the log); downgrading writes the old SHA-256 chain back."""
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv("WORKBENCH_OFFICE_DB", office)
+    db.upgrade(office, "0010_login_attempt")
+    eng = db.engine(office)
+    at = datetime(2026, 11, 30, 8, 0, 0, 123456, tzinfo=UTC)
+    with eng.begin() as conn:
+        for i in range(3):
+            conn.execute(text("INSERT INTO action_log (at, actor, action, target, district_code, detail_json, "
+                              "prev_hash, hash) VALUES (:at, 'ad1', 'login', 'ad1', NULL, :d, 'x', 'y')"),
+                         {"at": at, "d": json.dumps({"n": i})})
+    db.upgrade(office)
+    with eng.connect() as conn:
+        v = actionlog.verify(conn)
+        assert v.ok and v.records == 3 and v.anchor == 3, v.reason
+        assert [r.seq for r in conn.execute(select(ActionLog.seq).order_by(ActionLog.id))] == [1, 2, 3]
+    assert verify_cli(capsys)[0] == 0
+    db.downgrade(office, "0010_login_attempt")
+    with eng.connect() as conn:
+        rows = conn.execute(text("SELECT prev_hash, hash, detail_json FROM action_log ORDER BY id")).all()
+        anchor = conn.execute(text("SELECT records, last_hash FROM log_anchor")).one()
+    assert rows[0].prev_hash == "0" * 64 and rows[1].prev_hash == rows[0].hash and anchor == (3, rows[2].hash)
+    body = json.dumps(["0" * 64, at.strftime("%Y-%m-%dT%H:%M:%S.%f"), "ad1", "login", "ad1", None, rows[0].detail_json],
+                      ensure_ascii=False, separators=(",", ":"))
+    assert rows[0].hash == hashlib.sha256(body.encode()).hexdigest()
+    db.upgrade(office)

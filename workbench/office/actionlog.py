@@ -22,8 +22,9 @@ order: lock the anchor file (``flock``), commit the DBAPI connection itself, app
 line, unlock; SQLAlchemy's own commit that follows is then a no-op. A failed commit raises
 before the line is written; the file lock, taken while the transaction still holds the
 anchor row, keeps the lines in sequence order even though the next writer may commit the
-moment ours is done. (SQLAlchemy has no after-commit event on a Connection; a Session
-``after_commit`` would miss the services that use Core connections.) ``anchor_snapshot``
+moment ours is done; a savepoint rolled back restores the anchor pending before it.
+(SQLAlchemy has no after-commit event on a Connection; a Session ``after_commit`` would miss
+the services that use Core connections.) ``anchor_snapshot``
 gives the same (chain, seq, MAC) to the discipline-inspection package and, later, to
 backups and archives.
 
@@ -66,6 +67,7 @@ KEY_BYTES = 32
 KEY_ENV = "WORKBENCH_LOG_KEY_FILE"
 ANCHOR_FILE = "action_log.anchors"
 _PENDING = "workbench_log_anchor"  # Connection.info key: the anchor to write once committed
+_SAVED = "workbench_log_anchor_savepoints"  # the pending anchor as each open savepoint began
 _log = logging.getLogger(__name__)
 
 
@@ -210,6 +212,7 @@ def anchor_file() -> Path:
 @event.listens_for(Engine, "commit")
 def _commit_then_anchor(conn: Connection) -> None:
     """Commit first, then write the anchor line (see the module docstring)."""
+    conn.info.pop(_SAVED, None)
     pending = conn.info.pop(_PENDING, None)
     if pending is None:
         return
@@ -235,6 +238,31 @@ def _commit_then_anchor(conn: Connection) -> None:
 @event.listens_for(Engine, "rollback")
 def _forget_anchor(conn: Connection) -> None:
     conn.info.pop(_PENDING, None)
+    conn.info.pop(_SAVED, None)
+
+
+@event.listens_for(Engine, "savepoint")
+def _keep_anchor(conn: Connection, _name: str | None) -> None:
+    conn.info.setdefault(_SAVED, []).append(conn.info.get(_PENDING))  # a stack: savepoints nest
+
+
+@event.listens_for(Engine, "release_savepoint")
+def _drop_kept_anchor(conn: Connection, _name: str, _context: Any) -> None:
+    with contextlib.suppress(IndexError):
+        conn.info.get(_SAVED, []).pop()
+
+
+@event.listens_for(Engine, "rollback_savepoint")
+def _restore_anchor(conn: Connection, _name: str, _context: Any) -> None:
+    """A savepoint rolled back takes its appends with it: the anchor to write is the one before."""
+    try:
+        before = conn.info.get(_SAVED, []).pop()
+    except IndexError:
+        before = None
+    if before is None:
+        conn.info.pop(_PENDING, None)
+    else:
+        conn.info[_PENDING] = before
 
 
 @dataclass(frozen=True)
