@@ -1,4 +1,5 @@
-"""问题详情: indicator and policy basis, the subject (masked), evidence, findings, history,
+"""问题详情: indicator and policy basis, the subject and the evidence (ID numbers masked; a role
+that may unmask sees them after stating the purpose of a logged view), findings, history,
 comments, attachments, and the workflow actions the user may take now."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from datetime import datetime, time
 import pandas as pd
 import panel as pn
 
+from workbench import masking, validators
 from workbench.districts import DISTRICTS
 from workbench.errors import OfficeError, WorkbenchError
 from workbench.indicators.registry import get as get_indicator
@@ -59,17 +61,9 @@ def page() -> pn.viewable.Viewable:
         v = state["view"] = workflow.get(acc, pid)
         ind = get_indicator(v.indicator_code)
         subject = pn.pane.HTML(f'<span id="wb-subject">{html.escape(v.subject)}</span>')
-        reveal = pn.widgets.Button(name="查看完整号码（将记录日志）", button_type="light",
-                                   visible=v.subject_type == "person")
-
-        def on_reveal(_: object) -> None:
-            try:
-                full = workflow.reveal_subject(current_account(), pid)
-                subject.object = f'<span id="wb-subject">{html.escape(full)}</span>'
-            except WorkbenchError as exc:
-                ui.show(msg, getattr(exc, "zh", str(exc)))
-
-        reveal.on_click(on_reveal)
+        shown = workflow.evidence(acc, pid)  # masked: full numbers only through the logged reveal
+        evidence_table = pn.widgets.Tabulator(pd.DataFrame(shown), disabled=True, show_index=False, height=260)
+        reveal = reveal_form(acc, v, shown, subject, evidence_table)
         overdue = '<span class="wb-overdue">（已逾期）</span>' if v.overdue else ""
         info = pn.pane.HTML(
             f"<h3>问题 #{v.id}：{html.escape(ind.name)}（{v.indicator_code}）</h3>"
@@ -91,15 +85,39 @@ def page() -> pn.viewable.Viewable:
         files = pn.pane.HTML("<br>".join(
             f"{html.escape(a['filename'])}（{a['size']} 字节，SHA-256 {a['sha256'][:12]}…）"
             for a in hist["attachments"]) or "无附件")
-        body.objects = [info, pn.Row(pn.pane.HTML("对象："), subject, reveal),
-                        pn.Tabs(("证据", pn.widgets.Tabulator(pd.DataFrame(workflow.evidence(acc, pid)), disabled=True,
-                                                             show_index=False, height=260)),
+        body.objects = [info, pn.Row(pn.pane.HTML("对象："), subject), reveal,
+                        pn.Tabs(("证据", evidence_table),
                                 ("处理记录", pn.widgets.Tabulator(events, disabled=True, show_index=False)),
                                 ("意见交流", pn.Column(comments, comment_form())),
                                 ("附件", pn.Column(files, upload_form())),
                                 ("核查结果", findings_form(v, hist["finding"])),
                                 dynamic=False),
                         actions_form(v)]
+
+    def reveal_form(acc, v: workflow.ProblemView, shown: list[dict], subject: pn.pane.HTML,
+                    evidence_table: pn.widgets.Tabulator) -> pn.Row:
+        """查看完整号码 for a role that may unmask, when the problem shows an ID number: the
+        purpose is asked for, the view logged by the service, then the full numbers shown.
+        Nothing for other roles (the server never sends them a full number)."""
+        if not workflow.may_unmask(acc) or (v.subject_type != masking.PERSON and not masking.id_columns_in(shown)):
+            return pn.Row()
+        purpose = pn.widgets.TextInput(name="查看事由", placeholder="必填，将记入日志",
+                                       max_length=validators.PURPOSE.limit, width=320)
+        button = pn.widgets.Button(name="查看完整号码", button_type="light")
+
+        def on_reveal(_: object) -> None:
+            try:
+                full = workflow.reveal(current_account(), pid, purpose.value)
+            except WorkbenchError as exc:
+                ui.show(msg, getattr(exc, "zh", str(exc)))
+                return
+            if v.subject_type == masking.PERSON:
+                subject.object = f'<span id="wb-subject">{html.escape(full.subject)}</span>'
+            evidence_table.value = pd.DataFrame(full.evidence)
+            ui.show(msg, "已显示完整号码，本次查看已记录日志", "success")
+
+        button.on_click(on_reveal)
+        return pn.Row(purpose, button, align="end")
 
     def comment_form() -> pn.Column:
         text = pn.widgets.TextAreaInput(name="发表意见", max_length=workflow.MAX_COMMENT, height=80)

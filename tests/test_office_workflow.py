@@ -245,7 +245,7 @@ def test_comments_attachments_and_unmasking_are_logged(office_with_problems: str
     stored = workflow.history(DH, p, url=url)["attachments"]
     assert stored[0]["id"] == aid and stored[0]["filename"] == "核查报告.pdf"
     assert (tmp_path / "home" / "attachments" / stored[0]["sha256"]).read_bytes() == b"%PDF-1.4 test"
-    assert workflow.reveal_subject(DH, p, url=url) == ID1
+    assert workflow.reveal_subject(DH, p, "核实死亡后领取", url=url) == ID1
     with pytest.raises(PermissionDenied):
         workflow.reveal_subject(DR, p, url=url)  # the reviewer's role may not unmask
     with db.engine(url).connect() as conn:

@@ -3,7 +3,9 @@
 ``search`` filters by actor, action, date range (local calendar days, both ends included)
 and target (a prefix: ``problem:12`` or ``problem:``), newest first, one page at a time:
 the filtering, counting and paging happen in SQL (indexes ``(actor, at)`` and
-``(action, at)``), so a long log stays fast.
+``(action, at)``), so a long log stays fast. What it returns is masked (``workbench.masking``:
+ID numbers in actors, targets and details, e.g. a failed login typed with one), the log
+itself keeps what happened.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from sqlalchemy import and_, func, select, true
 
 from workbench.errors import OfficeError
+from workbench.masking import mask_row, mask_text
 from workbench.office import actionlog, db
 from workbench.office.accounts import Account
 from workbench.office.actionlog import Action, Verification
@@ -108,8 +111,9 @@ def search(account: Account, f: LogFilter = LogFilter(), *, limit: int = PAGE_SI
     with db.ready(url).connect() as conn:
         total = conn.execute(select(func.count()).select_from(LOG).where(where)).scalar_one()
         rows = conn.execute(select(*cols).where(where).order_by(LOG.c.id.desc()).limit(limit).offset(offset)).all()
-    return [LogEntry(r.id, r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC), r.actor, r.action, r.target,
-                     r.district_code, _detail(r.detail_json)) for r in rows], int(total)
+    return [LogEntry(r.id, r.at if r.at.tzinfo else r.at.replace(tzinfo=UTC), mask_text(r.actor), r.action,
+                     None if r.target is None else mask_text(r.target), r.district_code,
+                     mask_row(_detail(r.detail_json))) for r in rows], int(total)
 
 
 def verify(account: Account, *, url: str | None = None) -> Verification:

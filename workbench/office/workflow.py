@@ -24,9 +24,11 @@ from sqlalchemy import Connection, and_, false, func, insert, select, true, upda
 from sqlalchemy.sql.elements import ColumnElement
 
 from workbench import params as param_files
+from workbench import validators
 from workbench.config import settings
 from workbench.districts import DISTRICTS, NAMES
 from workbench.errors import OfficeError, PermissionDenied, StaleEdit
+from workbench.masking import id_columns_in, mask_row, mask_subject
 from workbench.office import actionlog, db
 from workbench.office.accounts import Account
 from workbench.office.models import (
@@ -52,9 +54,11 @@ def office_params() -> dict[str, Any]:
     return param_files.load("office")
 
 
-def mask_id(key: str) -> str:
-    """An ID number with its birth date and sequence hidden: 110101********123X."""
-    return key[:6] + "*" * 8 + key[14:] if len(key) == 18 else key[:2] + "*" * max(len(key) - 4, 0) + key[-2:]
+def may_unmask(account: Account) -> bool:
+    """Whether ``account``'s roles may see full ID numbers (parameters/office.yaml
+    ``unmask_roles``; each view is logged by ``reveal``): the one decision pages ask."""
+    allowed = set(office_params()["unmask_roles"])
+    return any(r.value in allowed for r in account.roles)
 
 
 def visible(account: Account) -> ColumnElement[bool]:
@@ -99,7 +103,7 @@ def _view(r: Any, at: datetime) -> ProblemView:
     deadline = _utc(r.deadline)
     return ProblemView(
         id=r.id, indicator_code=r.indicator_code, subject_type=r.subject_type,
-        subject=mask_id(r.subject_key) if r.subject_type == "person" else r.subject_key,
+        subject=mask_subject(r.subject_type, r.subject_key),
         district_code=r.district_code, district_name=NAMES.get(r.district_code, r.district_code), state=state,
         amount=r.amount, first_period=r.first_period, last_period=r.last_period, deadline=deadline,
         overdue=bool(state.is_open and deadline is not None and deadline < at), escalation=r.escalation,
@@ -381,26 +385,50 @@ def attach(account: Account, problem_id: int, filename: str, data: bytes, *, url
         return int(aid)
 
 
-def reveal_subject(account: Account, problem_id: int, *, url: str | None = None) -> str:
-    """The full subject key (ID number) for a role allowed to see it; the view is logged."""
-    allowed = set(office_params()["unmask_roles"])
+@dataclass(frozen=True)
+class Revealed:
+    """The full ID numbers of one problem, as shown after a logged view: the subject key and
+    the evidence rows unmasked, and the columns that were shown (``subject`` for a person)."""
+
+    subject: str
+    evidence: list[dict[str, Any]]
+    columns: list[str]
+
+
+def reveal(account: Account, problem_id: int, purpose: str | None, *, url: str | None = None) -> Revealed:
+    """The full ID numbers of a visible problem (its person subject and its evidence) for a
+    role that may unmask (``may_unmask``), with the purpose of the view (查看事由, required);
+    the view is logged (problem event and action log: the columns shown and the purpose)."""
     with db.ready(url).begin() as conn:
         p = _load(conn, account, problem_id)
-        if not any(r.value in allowed for r in account.roles):
+        if not may_unmask(account):
             raise PermissionDenied(f"{account.username} may not see full ID numbers", "您的角色不能查看完整身份号码",
                                    problem=problem_id)
-        _record(conn, account, p, Action.VIEW_ID, None, None, subject_type=p.subject_type)
-        return p.subject_key
+        purpose = validators.PURPOSE.clean(purpose)
+        rows = _evidence_rows(conn, p)
+        columns = (["subject"] if p.subject_type == "person" else []) + id_columns_in(rows)
+        if not columns:
+            raise OfficeError(f"problem {problem_id} shows no ID number", "该问题没有需要查看的完整号码",
+                              problem=problem_id)
+        _record(conn, account, p, Action.VIEW_ID, None, None, purpose, subject_type=p.subject_type,
+                columns=columns, purpose=purpose)
+        return Revealed(p.subject_key, rows, columns)
+
+
+def reveal_subject(account: Account, problem_id: int, purpose: str | None = None, *, url: str | None = None) -> str:
+    """The full subject key of ``reveal`` (same checks, same log)."""
+    return reveal(account, problem_id, purpose, url=url).subject
 
 
 def history(account: Account, problem_id: int, *, url: str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Events, comments, attachments and findings of a visible problem."""
+    """Events, comments, attachments and findings of a visible problem, every text with its
+    ID-number-shaped tokens masked (``masking.mask_row``) whoever asks."""
     with db.ready(url).connect() as conn:
         p = _load(conn, account, problem_id)
 
         def rows(table, order) -> list[dict[str, Any]]:
-            return [dict(r._mapping) for r in conn.execute(select(table).where(table.c.problem_id == p.id)
-                                                           .order_by(order))]
+            return [mask_row(r._mapping) for r in conn.execute(select(table).where(table.c.problem_id == p.id)
+                                                               .order_by(order))]
 
         return {"events": rows(EVENT, EVENT.c.id), "comments": rows(COMMENT, COMMENT.c.id),
                 "attachments": rows(ATTACHMENT, ATTACHMENT.c.id), "finding": rows(FINDING, FINDING.c.problem_id)}
@@ -419,16 +447,21 @@ def act_many(account: Account, items: list[tuple[int, int]], action: Action | st
     return out
 
 
-def evidence(account: Account, problem_id: int, *, url: str | None = None) -> list[dict[str, Any]]:
-    """The evidence rows kept with a visible problem (newest period first)."""
+def _evidence_rows(conn: Connection, problem: Any) -> list[dict[str, Any]]:
+    """The evidence rows kept with ``problem``, unmasked (newest period first)."""
     from workbench.office.models import ProblemEvidence
 
     ev = ProblemEvidence.__table__
-    with db.ready(url).connect() as conn:
-        p = _load(conn, account, problem_id)
-        rows = conn.execute(select(ev.c.period, ev.c.row_json).where(ev.c.problem_id == p.id)
-                            .order_by(ev.c.period.desc(), ev.c.row_no)).all()
+    rows = conn.execute(select(ev.c.period, ev.c.row_json).where(ev.c.problem_id == problem.id)
+                        .order_by(ev.c.period.desc(), ev.c.row_no)).all()
     return [{"期间": period, **json.loads(text)} for period, text in rows]
+
+
+def evidence(account: Account, problem_id: int, *, url: str | None = None) -> list[dict[str, Any]]:
+    """The evidence rows kept with a visible problem (newest period first), ID numbers masked
+    (``masking.mask_row``) whoever asks: full numbers only through ``reveal``."""
+    with db.ready(url).connect() as conn:
+        return [mask_row(r) for r in _evidence_rows(conn, _load(conn, account, problem_id))]
 
 
 def possible_actions(account: Account, view: ProblemView) -> list[Action]:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from workbench import params
 from workbench.contract import SOURCE_TITLES, TABLE_MAP
+from workbench.masking import ID_COLUMNS, mask_id, mask_text
 from workbench.periods import check_period
 from workbench.reports import charts, data, views
 from workbench.reports.data import tables_of
@@ -34,7 +35,7 @@ def _cell(value: Any) -> str:
         return f"{value:,.2f}"
     if isinstance(value, numbers.Real):
         return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
-    return str(value)
+    return mask_text(str(value))  # reports are read by many: no full ID number in any cell
 
 
 def styled(df: pd.DataFrame, caption: str | None = None, percent: tuple[str, ...] = (),
@@ -44,6 +45,7 @@ def styled(df: pd.DataFrame, caption: str | None = None, percent: tuple[str, ...
     df = df.rename(columns=COLUMNS)
     formats = {COLUMNS.get(c, c): (lambda v: "—" if pd.isna(v) else f"{v:.1%}") for c in percent}
     formats.update({COLUMNS.get(c, c): (lambda v: "—" if pd.isna(v) else str(v)) for c in plain})
+    formats.update({COLUMNS.get(c, c): (lambda v: "—" if pd.isna(v) else mask_id(v)) for c in ID_COLUMNS})
     formats = {c: f for c, f in formats.items() if c in df.columns}
     styler = df.style.hide(axis="index").format(_cell)
     if formats:
@@ -59,10 +61,10 @@ def styled(df: pd.DataFrame, caption: str | None = None, percent: tuple[str, ...
 
 
 def markdown(text: str):
-    """Markdown text for a notebook cell's display."""
+    """Markdown text for a notebook cell's display (ID numbers masked)."""
     from IPython.display import Markdown
 
-    return Markdown(text)
+    return Markdown(mask_text(text))
 
 
 def image(fig):
