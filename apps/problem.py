@@ -135,22 +135,21 @@ def page() -> pn.viewable.Viewable:
         return pn.Column(text, send)
 
     def upload_form() -> pn.Column:
-        upload = pn.widgets.FileInput(name="上传附件")
+        """The size is checked in the browser before sending, everything again on the server
+        (``workflow.attach``: type from the content, size, name)."""
+        from workbench.web.widgets import SizedFileInput, guard
+
+        upload = SizedFileInput.for_attachments(name="上传附件")
         send = pn.widgets.Button(name="上传", button_type="primary")
+        upload.param.watch(lambda _: ui.show(msg, upload.too_large), "refused")
 
         def on_upload(_: object) -> None:
-            if upload.value is None:
-                ui.show(msg, "请选择文件", "warning")
-                return
-            try:
-                workflow.attach(current_account(), pid, upload.filename or "", upload.value)
-            except WorkbenchError as exc:
-                ui.show(msg, getattr(exc, "zh", str(exc)))
-                return
+            workflow.attach(current_account(), pid, upload.filename, upload.data())
+            upload.clear()
             ui.show(msg, "附件已上传", "success")
             render()
 
-        send.on_click(on_upload)
+        send.on_click(guard(msg, on_upload, send))
         return pn.Column(upload, send)
 
     def findings_form(v: workflow.ProblemView, existing: list[dict]) -> pn.Column:

@@ -3,7 +3,8 @@
 Every function takes the acting ``Account`` (re-read from its session by the page) and
 raises ``PermissionDenied`` unless it holds ``Role.ADMIN``; the actor's user name goes to
 the action log with the change. An admin cannot disable themselves or take away their own
-admin role (the office would be left without anyone to undo it). The command line
+admin role (the office would be left without anyone to undo it). A change names its user: an empty
+name is refused ("请先选择用户"), an unknown one named ("用户 x 不存在"). The command line
 (``workbench users``) calls ``accounts`` directly: whoever runs it already holds the database.
 """
 
@@ -45,6 +46,15 @@ def _checked(username: str, roles: list[str] | tuple[str, ...], district: str | 
     return None  # city roles and admins work for the whole city
 
 
+def _target(username: str | None) -> str:
+    """The user name a change is about; ``OfficeError`` when none is given (a page with no user
+    selected must never fall back to some default account)."""
+    name = (username or "").strip() if isinstance(username, str) else ""
+    if not name:
+        raise OfficeError("no user given: choose the user to change", "请先选择用户")
+    return name
+
+
 def users(actor: Account, *, url: str | None = None) -> list[tuple[Account, bool, datetime | None]]:
     """Every user with whether it is disabled and until when it is locked."""
     require_admin(actor, "list users")
@@ -62,6 +72,7 @@ def add_user(actor: Account, username: str, display_name: str, roles: list[str] 
 
 def set_disabled(actor: Account, username: str, disabled: bool, *, url: str | None = None) -> None:
     require_admin(actor, "disable or enable users")
+    username = _target(username)
     if disabled and username == actor.username:
         raise PermissionDenied(f"{actor.username} may not disable their own account", "不能停用自己的账号")
     accounts.set_disabled(username, disabled, actor=actor.username, url=url)
@@ -70,12 +81,14 @@ def set_disabled(actor: Account, username: str, disabled: bool, *, url: str | No
 def reset_password(actor: Account, username: str, *, url: str | None = None) -> str:
     """Set a generated password (unlocking the user, ending its sessions); return it (shown once)."""
     require_admin(actor, "reset passwords")
+    username = _target(username)
     return accounts.reset_password(username, None, actor=actor.username, url=url)
 
 
 def set_roles(actor: Account, username: str, roles: list[str] | tuple[str, ...], district: str | None = None, *,
               url: str | None = None) -> Account:
     require_admin(actor, "change roles")
+    username = _target(username)
     if username == actor.username and Role.ADMIN.value not in [str(r).strip() for r in roles]:
         raise PermissionDenied(f"{actor.username} may not remove their own admin role",
                                "不能取消自己的综合管理人员角色")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -29,7 +28,7 @@ from workbench.config import settings
 from workbench.districts import DISTRICTS, NAMES
 from workbench.errors import OfficeError, PermissionDenied, StaleEdit
 from workbench.masking import id_columns_in, mask_row, mask_subject
-from workbench.office import actionlog, db
+from workbench.office import actionlog, db, uploads
 from workbench.office.accounts import Account
 from workbench.office.models import (
     Problem,
@@ -46,7 +45,6 @@ P, EVENT = Problem.__table__, ProblemEvent.__table__
 FINDING, COMMENT, ATTACHMENT = ProblemFinding.__table__, ProblemComment.__table__, ProblemAttachment.__table__
 CENT = Decimal("0.01")
 MAX_COMMENT = 5000
-SAFE_NAME = re.compile(r"^[^/\\\x00-\x1f<>:\"|?*]{1,200}$")
 NOT_FOUND_ZH = "问题不存在或无权查看"
 
 
@@ -346,25 +344,14 @@ def attachment_dir() -> Path:
 
 
 def check_upload(filename: str, data: bytes) -> str:
-    """The file name if the upload is acceptable, else OfficeError (nothing stored)."""
-    a = office_params()["attachments"]
-    name = (filename or "").strip()
-    if (not SAFE_NAME.match(name) or name in (".", "..") or ".." in name or name.startswith(".")
-            or name != Path(name).name):
-        raise OfficeError(f"attachment name {filename!r} is not allowed", "附件文件名不合法")
-    if Path(name).suffix.lower() not in a["suffixes"]:
-        raise OfficeError(f"attachment type {Path(name).suffix or '(none)'} is not allowed",
-                          f"不支持的附件类型，允许：{'、'.join(a['suffixes'])}")
-    if len(data) > a["max_bytes"]:
-        raise OfficeError(f"attachment larger than {a['max_bytes']} bytes",
-                          f"附件不能超过 {a['max_bytes'] // (1 << 20)} MB")
-    if not data:
-        raise OfficeError("the attachment is empty", "附件为空")
-    return name
+    """The name to keep if the upload is acceptable (type from the content, size, a safe
+    display name: ``workbench.office.uploads``), else OfficeError (nothing stored)."""
+    return uploads.check(filename, data)
 
 
 def attach(account: Account, problem_id: int, filename: str, data: bytes, *, url: str | None = None) -> int:
-    """Keep an uploaded file (by its SHA-256 under the home's attachments/) on an open problem."""
+    """Keep an uploaded file (by its SHA-256 under the home's attachments/) on an open problem;
+    the attachment keeps the sanitised display name, the action log also the name as uploaded."""
     name = check_upload(filename, data)
     digest = hashlib.sha256(data).hexdigest()
     with db.ready(url).begin() as conn:
@@ -381,7 +368,9 @@ def attach(account: Account, problem_id: int, filename: str, data: bytes, *, url
         aid = conn.execute(insert(ATTACHMENT).values(problem_id=p.id, at=now(), author=account.username,
                                                      filename=name, size=len(data), sha256=digest)
                            ).inserted_primary_key[0]
-        _record(conn, account, p, Action.ATTACH, None, None, filename=name, sha256=digest, size=len(data))
+        original = {"original_name": filename} if filename != name else {}
+        _record(conn, account, p, Action.ATTACH, None, None, filename=name, sha256=digest, size=len(data),
+                **original)
         return int(aid)
 
 
@@ -434,11 +423,44 @@ def history(account: Account, problem_id: int, *, url: str | None = None) -> dic
                 "attachments": rows(ATTACHMENT, ATTACHMENT.c.id), "finding": rows(FINDING, FINDING.c.problem_id)}
 
 
+BULK_ACTIONS = (Action.START, Action.APPROVE, Action.ACCEPT)
+"""The actions the work queue offers on several problems at once (none needs an opinion)."""
+
+
+def bulk_actions(account: Account) -> list[Action]:
+    """The bulk actions ``account``'s roles may take on some problem (what the queue offers)."""
+    from workbench.office.states import TRANSITIONS
+
+    held = {r.value for r in account.roles}
+    return [a for a in BULK_ACTIONS if any(t.action is a and held & set(t.roles) for t in TRANSITIONS)]
+
+
 def act_many(account: Account, items: list[tuple[int, int]], action: Action | str, opinion: str | None = None, *,
              url: str | None = None) -> dict[int, str | None]:
-    """A bulk action: each (problem id, version) on its own; None for success or the Chinese message."""
+    """A bulk action: each (problem id, version) on its own through ``act`` (role, district,
+    state and version checked against the database); None for success or the Chinese message.
+
+    Refused whole, before any problem is touched: an action that is not a bulk action or that
+    none of the account's roles may take, no problem, or an item that is not (id, version)."""
+    try:
+        action = Action(action)
+    except ValueError:
+        raise OfficeError(f"unknown bulk action {action!r}", "批量操作无效") from None
+    if action not in BULK_ACTIONS:
+        raise OfficeError(f"{action.value} is not a bulk action", f"“{ACTION_LABELS[action]}”不能批量执行")
+    if action not in bulk_actions(account):
+        raise PermissionDenied(f"{account.username} may not {action.value} in bulk",
+                               f"您的角色不能批量执行“{ACTION_LABELS[action]}”")
+    if not items:
+        raise OfficeError("no problem chosen", "请先勾选问题")
+    checked: list[tuple[int, int]] = []
+    for item in items:
+        if (not isinstance(item, tuple) or len(item) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) for x in item)):
+            raise OfficeError(f"bulk item {item!r} is not (problem id, version)", "所选问题无效")
+        checked.append(item)
     out: dict[int, str | None] = {}
-    for problem_id, version in items:
+    for problem_id, version in dict(checked).items():
         try:
             act(account, problem_id, action, version, opinion, url=url)
             out[problem_id] = None

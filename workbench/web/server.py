@@ -66,7 +66,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
     import panel as pn
 
     from workbench.indicators.registry import load_all
-    from workbench.office import db
+    from workbench.office import db, uploads
     from workbench.web.auth import TOKEN_OPTIONS, OfficeAuth, SecurityHeaders, server_key
     from workbench.web.resources import serve_locally
 
@@ -91,4 +91,5 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
     return pn.serve(pages, port=port, address=address, show=show, start=start, title="基金监督工作台",
                     websocket_origin=origin, auth_provider=OfficeAuth(), verbose=False,
                     transforms=[SecurityHeaders],  # security headers on every response
+                    websocket_max_message_size=uploads.message_limit(),  # an upload at the limit, base64
                     **TOKEN_OPTIONS, **extra)
