@@ -40,6 +40,7 @@ def test_every_kind_of_response_carries_the_security_headers(tmp_path: Path) -> 
             seen = {"login page": c.get(base + "/login"),
                     "redirect": c.get(base + "/problem?id=1"),
                     "404": c.get(base + "/no-such-page"),
+                    "websocket refused": c.get(base + "/ws"),  # no session, no upgrade
                     "405": c.get(base + "/logout"),
                     "403": c.post(base + "/login", data={"username": "dh1", "password": PASSWORD}),
                     "401": http_login(c, base, "dh1", "wrong-password")}
@@ -51,7 +52,8 @@ def test_every_kind_of_response_carries_the_security_headers(tmp_path: Path) -> 
             seen["static script"] = c.get(base + "/" + scripts[0].lstrip("./"))
             seen["favicon"] = c.get(base + "/favicon.ico")
         status = {k: r.status_code for k, r in seen.items()}
-        assert status == {"login page": 200, "redirect": 302, "404": 404, "405": 405, "403": 403, "401": 401,
+        assert status == {"login page": 200, "redirect": 302, "404": 404, "websocket refused": 403, "405": 405,
+                          "403": 403, "401": 401,
                           "login": 302, "app page": 200, "static script": 200, "favicon": 200}, status
         assert "javascript" in seen["static script"].headers["content-type"]
         for r in seen.values():
@@ -109,3 +111,33 @@ def test_cookies_are_secure_per_the_parameter_and_a_trusted_proxy(tmp_path: Path
         proxied_http = secure(login_cookies(base, "127.0.0.2", "http"))
     expected = {"auto": ({False}, {False}, {True}, {False}), "always": ({True},) * 4, "never": ({False},) * 4}
     assert (plain, untrusted, proxied, proxied_http) == expected[mode]
+
+
+def test_a_server_error_carries_them_too() -> None:
+    """A handler that fails (500, Tornado's error page) gets the headers from the same transform
+    as every response of `workbench serve` (tornado.web.Application transforms)."""
+    import asyncio
+
+    from tornado.httpserver import HTTPServer
+    from tornado.netutil import bind_sockets
+    from tornado.web import Application, RequestHandler
+
+    from workbench.web.auth import SecurityHeaders
+
+    class Failing(RequestHandler):
+        def get(self) -> None:
+            raise RuntimeError("a bug")
+
+    async def run() -> httpx.Response:
+        sockets = bind_sockets(0, "127.0.0.1")
+        server = HTTPServer(Application([("/", Failing)], transforms=[SecurityHeaders]))
+        server.add_sockets(sockets)
+        try:
+            async with httpx.AsyncClient() as c:
+                return await c.get(f"http://127.0.0.1:{sockets[0].getsockname()[1]}/")
+        finally:
+            server.stop()
+
+    r = asyncio.run(run())
+    assert r.status_code == 500 and "a bug" not in r.text
+    secured(r)
