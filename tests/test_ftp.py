@@ -101,5 +101,5 @@ def test_missing_file_on_server_is_refused_others_load(home, ftp):
 def test_missing_period_on_server(home, ftp):
     _, port = ftp
     done = cli("intake", "--landing", f"ftp://wb:{PASSWORD}@127.0.0.1:{port}/", "--period", P)
-    assert done.returncode == 1
+    assert done.returncode == 3  # no manifest: the delivery is refused whole (security.md)
     assert done.stderr.count("\n") == 1 and "manifest missing" in done.stderr

@@ -193,7 +193,7 @@ def test_failed_indicators_step_publishes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_HOME", str(home))
     monkeypatch.delenv("WORKBENCH_WAREHOUSE", raising=False)
     monkeypatch.delenv("WORKBENCH_OFFICE_DB", raising=False)
-    monkeypatch.setattr(nbrun, "run_source_reports", lambda landing, period, sources=None: [None])
+    monkeypatch.setattr(nbrun, "run_source_reports", lambda landing, period, sources=None, allow_empty=None: [None])
     with pytest.raises(WorkbenchError) as err:
         monthly.run_monthly(str(tmp_path), P2, progress=False)
     message = str(err.value)

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--period", required=True, help="delivery period, YYYYMM")
     i.add_argument("--report", type=Path, help="write the intake report as JSON")
     i.add_argument("--source", action="append", help="only this source's tables (repeatable)")
+    i.add_argument("--allow-empty", action="append", metavar="TABLE",
+                   help="accept this snapshot table delivered with no data rows (repeatable)")
     i.add_argument("--quiet", action="store_true", help="no progress bar")
 
     r = sub.add_parser("rejects", help="rejected rows")
@@ -62,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     mo = sub.add_parser("monthly", help="the scheduled monthly job: intake, indicators and statistics notebooks")
     mo.add_argument("--landing", required=True, help="folder or ftp://user:pass@host[:port]/path")
     mo.add_argument("--period", required=True, help="delivery period, YYYYMM")
+    mo.add_argument("--allow-empty", action="append", metavar="TABLE",
+                    help="accept this snapshot table delivered with no data rows (repeatable)")
     mo.add_argument("--quiet", action="store_true", help="no progress bar")
 
     cat = sub.add_parser("catalogue", help="the indicator catalogue as CSV")
@@ -164,6 +168,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             from workbench.intake import print_summary, run_intake
 
             result = run_intake(args.landing, args.period, sources=args.source,
+                                allow_empty=args.allow_empty,
                                 progress=not args.quiet and sys.stderr.isatty())
             if args.report:
                 result.write_report(args.report)
@@ -191,7 +196,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         case "monthly":
             from workbench.monthly import print_summary, run_monthly
 
-            result = run_monthly(args.landing, args.period, progress=not args.quiet and sys.stderr.isatty())
+            result = run_monthly(args.landing, args.period, progress=not args.quiet and sys.stderr.isatty(),
+                                 allow_empty=args.allow_empty)
             print_summary(result)
             return result.exit_code
         case "catalogue":

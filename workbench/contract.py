@@ -333,6 +333,15 @@ ENCODINGS = ("GB18030", "UTF-8")
 MANIFEST_NAME = "MANIFEST.csv"
 MANIFEST_HEADER = ("file", "table", "rows", "sha256", "encoding")
 
+# Codes of the whole-file refusals of security.md ("Intake under hostile files"); a refusal
+# reads "CODE: details". Checksum, row count, encoding and header refusals are told in words.
+REFUSAL_CODES = {
+    "LINE_TOO_LONG": "a physical line is longer than intake.max_line_bytes",
+    "UNSTORABLE_VALUE": "the warehouse engine cannot store a value of the file",
+    "EMPTY_SNAPSHOT": "a snapshot table with no data rows while the previous period had rows",
+    "OUTSIDE_LANDING": "a symbolic link that leads outside the landing folder",
+}
+
 
 def table(name: str) -> Table:
     """Return the contract of table ``name`` or raise a helpful error."""

@@ -46,6 +46,13 @@ class DeliveryError(WorkbenchError):
     """The delivery cannot be read at all (missing folder, manifest, server)."""
 
 
+class DeliveryRefused(DeliveryError):
+    """The delivery refused whole: its manifest is missing or unreadable, or leads outside
+    the landing folder (CLI exit status 3, as a refused file)."""
+
+    exit_code = 3
+
+
 class FileRefused(WorkbenchError):
     """A delivery file refused whole (manifest, checksum, encoding, header)."""
 

@@ -32,7 +32,7 @@ from typing import Any, TextIO
 
 from workbench.config import settings
 from workbench.contract import SOURCES
-from workbench.errors import UsageError, WorkbenchError
+from workbench.errors import DeliveryRefused, UsageError, WorkbenchError
 from workbench.periods import check_period
 
 STEPS: tuple[str, ...] = (*(f"intake_{s}" for s in SOURCES), "indicators", "statistics")
@@ -93,12 +93,19 @@ def _shown(landing: str) -> str:
     return redact(landing)
 
 
-def run_monthly(landing: str, period: str, progress: bool = True) -> MonthlyResult:
+def run_monthly(landing: str, period: str, progress: bool = True,
+                allow_empty: list[str] | None = None) -> MonthlyResult:
     """Run the monthly job for ``period`` on the delivery in ``landing``; return its record
-    (also appended to ``record_path()``). A failing step raises a WorkbenchError naming it."""
+    (also appended to ``record_path()``). ``allow_empty``: snapshot tables that may come
+    without data rows (``workbench intake --allow-empty``). A failing step raises a
+    WorkbenchError naming it; a refused delivery (a folder landing whose manifest is missing
+    or unreadable) raises DeliveryRefused (exit 3) before any step runs."""
     check_period(period)
     if not landing or not str(landing).strip():
         raise UsageError("--landing is empty: give the delivery folder or ftp:// URL")
+    from workbench.intake.run import allowed_empty, open_checked
+
+    allowed_empty(allow_empty)  # unknown or monthly tables: exit 2 before any work
     from workbench.reports import run as nbrun
     from workbench.reports.templates import report_notebook_path
 
@@ -130,10 +137,12 @@ def run_monthly(landing: str, period: str, progress: bool = True) -> MonthlyResu
 
     try:
         last_run = _last_indicator_run()
+        if "://" not in landing and (Path(landing) / period).is_dir():
+            open_checked(landing, period)  # FTP deliveries and missing folders: the intake steps tell
         out.mkdir(parents=True, exist_ok=True)
         for source in SOURCES:
-            step(f"intake_{source}",
-                 lambda s=source: nbrun.run_source_reports(landing, period, sources=[s])[0])
+            step(f"intake_{source}", lambda s=source: nbrun.run_source_reports(
+                landing, period, sources=[s], allow_empty=allow_empty)[0])
         result.counts.update(intake_counts(period, started))
         step("indicators", lambda: nbrun.run_notebook(
             report_notebook_path("indicators"), out / "indicators.ipynb", {"period": period},
@@ -147,6 +156,9 @@ def run_monthly(landing: str, period: str, progress: bool = True) -> MonthlyResu
         result.status = SUCCEEDED
     except KeyboardInterrupt:
         result.status, result.error = FAILED, f"step {current}: interrupted"
+        raise
+    except DeliveryRefused as exc:
+        result.status, result.error = FAILED, f"delivery refused: {_line(exc)}"
         raise
     except Exception as exc:
         result.status, result.error = FAILED, f"step {current}: {_line(exc)}"

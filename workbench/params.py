@@ -31,6 +31,7 @@ class IntakeParams(Strict):
 
     staging_memory_limit: MemorySize
     staging_threads: int = Field(ge=1, le=64)
+    max_line_bytes: int = Field(ge=1)  # a longer physical line refuses its file (LINE_TOO_LONG)
 
 
 class ReportParams(Strict):

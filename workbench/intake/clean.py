@@ -25,7 +25,11 @@ FULL_WIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
 HALF_WIDTH = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 FULL_WIDTH_RE = "[\\x{FF01}-\\x{FF5E}\\x{3000}]"
 TRIM_CHARS = " \t\r\n\x0b\x0c"
-SEP = "\x1f"  # field separator after quote-aware splitting
+# RFC 4180 fields of a record with a trailing comma appended: each field, quoted or not,
+# with the comma that ends it. Fields are taken out by this pattern, never by replacing
+# commas with a marker character: any character may occur in data (U+001F included).
+FIELD_RE = '("(?:[^"]|"")*"|[^,"]*),'
+RECORD_RE = f"(?:{FIELD_RE.replace('(', '(?:', 1)})*"
 
 @dataclass
 class Cleaned:
@@ -47,8 +51,9 @@ def sql_str(value: str) -> str:
 
 
 def staging_connection(tmp: Path, memory_limit: str, threads: int) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for cleaning, spilling to ``tmp`` beyond ``memory_limit``."""
-    tmp.mkdir(parents=True, exist_ok=True)
+    """An in-memory DuckDB for cleaning, spilling to ``tmp`` (made private: 0700) beyond
+    ``memory_limit``."""
+    tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = duckdb.connect(config={"memory_limit": memory_limit, "threads": threads,
                                 "temp_directory": str(tmp)})
     body = "s[1:6] || '19' || s[7:15]"
@@ -167,18 +172,14 @@ def _record_end(db: duckdb.DuckDBPyConnection, start: int, batch: int = 256) -> 
 
 def _fields_sql() -> str:
     """SQL splitting ``raw`` into a list of still-quoted fields (commas outside quotes)."""
-    quoted = (
-        f"string_split(array_to_string(list_transform(string_split(raw, '\"'), "
-        f"lambda s, i: CASE WHEN i % 2 = 1 THEN replace(s, ',', {sql_str(SEP)}) ELSE s END), '\"'),"
-        f" {sql_str(SEP)})"
-    )
+    quoted = f"regexp_extract_all(raw || ',', {sql_str(FIELD_RE)}, 1)"
     return f"CASE WHEN contains(raw, '\"') THEN {quoted} ELSE string_split(raw, ',') END"
 
 
 def _bad_quoting_sql() -> str:
-    """True when a field holds a quote but is not one well-formed quoted field."""
-    good = "(x LIKE '\"%\"' AND length(x) >= 2 AND NOT contains(replace(x[2:-2], '\"\"', ''), '\"'))"
-    return f"list_bool_or(list_transform(f, lambda x: contains(x, '\"') AND NOT {good}))"
+    """True when a record holding a quote is not a sequence of well-formed fields (a quote
+    inside an unquoted field, text after a closing quote, a quoted field left open)."""
+    return f"NOT regexp_full_match(raw || ',', {sql_str(RECORD_RE)})"
 
 
 def _rule1(expr: str) -> str:

@@ -4,6 +4,10 @@ An FTP delivery is downloaded into ``WORKBENCH_HOME/deliveries/<P>/`` (the kept 
 what was received) before anything is read. Credentials come from the URL, else a netrc
 file (``NETRC`` or ``~/.netrc``), else ``WORKBENCH_FTP_USER`` / ``WORKBENCH_FTP_PASSWORD``;
 messages name the server and user, never the password.
+
+A folder landing's symbolic links are not followed outside it: a period folder or
+manifest that leads out refuses the delivery, a delivered file that does refuses that
+file (``OUTSIDE_LANDING``).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from workbench.config import settings
 from workbench.contract import MANIFEST_NAME
-from workbench.errors import DeliveryError, UsageError
+from workbench.errors import DeliveryError, DeliveryRefused, FileRefused, UsageError
 from workbench.intake import manifest
 
 FTP_TIMEOUT = 30.0
@@ -32,6 +36,17 @@ class Delivery:
     source: str  # where it came from, without credentials
     entries: list[manifest.Entry]
     missing: set[str] = field(default_factory=set)  # listed files the server did not have
+    root: Path | None = None  # the landing folder no file may lead out of (default: folder)
+
+    def file_path(self, entry: manifest.Entry) -> Path:
+        """The real path of ``entry``'s file, or FileRefused when a symbolic link leads
+        outside the landing folder."""
+        root = (self.root or self.folder).resolve()
+        real = (self.folder / entry.file).resolve()
+        if not real.is_relative_to(root):
+            raise FileRefused(entry.file, f"OUTSIDE_LANDING: a symbolic link to {real}, outside the "
+                              f"landing folder {root}; not followed", entry.table)
+        return real
 
 
 def open_delivery(landing: str, period: str) -> Delivery:
@@ -50,10 +65,20 @@ def open_delivery(landing: str, period: str) -> Delivery:
             f"no delivery for period {period} in {landing}"
             + (f" (periods present: {', '.join(known[-6:])})" if known else "")
         )
+    real_root = root.resolve()
     path = folder / MANIFEST_NAME
+    for inside in (folder, path):
+        if inside.exists() and not inside.resolve().is_relative_to(real_root):
+            raise DeliveryRefused(f"{inside}: OUTSIDE_LANDING: a symbolic link to {inside.resolve()}, "
+                                  f"outside the landing folder {real_root}; the delivery is refused")
     if not path.is_file():
-        raise DeliveryError(f"{path}: manifest missing; the delivery is refused")
-    return Delivery(period, folder, str(folder), manifest.parse(path.read_bytes(), str(path)))
+        raise DeliveryRefused(f"{path}: manifest missing; the delivery is refused")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DeliveryRefused(f"{path}: manifest unreadable ({exc.strerror or exc}); "
+                              "the delivery is refused") from None
+    return Delivery(period, folder, str(folder), manifest.parse(data, str(path)), root=real_root)
 
 
 @dataclass(frozen=True)
@@ -115,7 +140,8 @@ def _from_ftp(url: str, period: str) -> Delivery:
         remote = f"{target.path.rstrip('/')}/{period}"
         manifest_path = dest / MANIFEST_NAME
         if not _download(ftp, f"{remote}/{MANIFEST_NAME}", manifest_path):
-            raise DeliveryError(f"{target.display}/{period}/{MANIFEST_NAME}: manifest missing")
+            raise DeliveryRefused(f"{target.display}/{period}/{MANIFEST_NAME}: manifest missing; "
+                                  "the delivery is refused")
         entries = manifest.parse(manifest_path.read_bytes(), f"{target.display}/{period}/{MANIFEST_NAME}")
         missing = set()
         for entry in entries:

@@ -8,7 +8,8 @@ import re
 from dataclasses import dataclass
 
 from workbench.contract import ENCODINGS, MANIFEST_HEADER, MANIFEST_NAME, TABLE_MAP
-from workbench.errors import DeliveryError, suggest
+from workbench.errors import DeliveryRefused, suggest
+from workbench.validators import FILE_NAME
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -26,18 +27,22 @@ class Entry:
 
 
 def parse(data: bytes, where: str = MANIFEST_NAME) -> list[Entry]:
-    """Parse manifest bytes; a bad row refuses its file, a bad manifest the delivery."""
+    """Parse manifest bytes; a bad row refuses its file, a bad manifest the delivery
+    (``DeliveryRefused``: exit 3)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DeliveryError(f"{where}: not UTF-8 (byte offset {exc.start})") from None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+        raise DeliveryRefused(f"{where}: not UTF-8 (byte offset {exc.start})") from None
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:  # a NUL, a field beyond csv's size limit
+        raise DeliveryRefused(f"{where}: unreadable CSV: {exc}") from None
     if not rows:
-        raise DeliveryError(f"{where}: empty manifest")
+        raise DeliveryRefused(f"{where}: empty manifest")
     header = [h.strip() for h in rows[0]]
     missing = [h for h in MANIFEST_HEADER if h not in header]
     if missing:
-        raise DeliveryError(f"{where}: header lacks column(s) {', '.join(missing)}")
+        raise DeliveryRefused(f"{where}: header lacks column(s) {', '.join(missing)}")
     pos = {h: header.index(h) for h in MANIFEST_HEADER}
     entries: list[Entry] = []
     seen_tables: dict[str, str] = {}
@@ -45,7 +50,7 @@ def parse(data: bytes, where: str = MANIFEST_NAME) -> list[Entry]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            raise DeliveryError(f"{where} line {line_no}: expected {len(header)} fields, got {len(row)}")
+            raise DeliveryRefused(f"{where} line {line_no}: expected {len(header)} fields, got {len(row)}")
         get = {h: row[i].strip() for h, i in pos.items()}
         problem = _problem(get, seen_tables)
         try:
@@ -64,6 +69,8 @@ def parse(data: bytes, where: str = MANIFEST_NAME) -> list[Entry]:
 def _problem(get: dict[str, str], seen_tables: dict[str, str]) -> str | None:
     if "/" in get["file"] or "\\" in get["file"] or get["file"] in ("", ".", ".."):
         return f"manifest file name {get['file']!r} is not a plain file name"
+    if (bad := FILE_NAME.problem(get["file"])) is not None:
+        return f"manifest file name {get['file']!r} {bad[0]}"
     if get["table"] not in TABLE_MAP:
         return f"unknown table {get['table']!r}{suggest(get['table'], list(TABLE_MAP))}"
     if get["table"] in seen_tables:

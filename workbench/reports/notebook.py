@@ -100,13 +100,14 @@ class SourceReport:
             f"**交付期**：{self.period_text}　**数据来源**：{SOURCE_TITLES[self.source]}（{self.source}）"
             f"　**生成时间**：{dt.datetime.now():%Y-%m-%d %H:%M}\n\n**本来源的表**：{tables}")
 
-    def intake(self, run: bool = True):
-        """Run the intake of this source's files (``run_intake``) and summarise it."""
+    def intake(self, run: bool = True, allow_empty: list[str] | None = None):
+        """Run the intake of this source's files (``run_intake``; ``allow_empty`` as its
+        ``--allow-empty``) and summarise it."""
         if not run:
             return markdown(f"本次未重新接收：以下为仓库中已有的{self.period_text}数据。")
         from workbench.intake import run_intake
 
-        result = run_intake(self.landing, self.period, sources=[self.source])
+        result = run_intake(self.landing, self.period, sources=[self.source], allow_empty=allow_empty)
         self.result = result
         files = list(result.tables.values())
         if not files:

@@ -35,10 +35,12 @@ def notebook_path(source: str) -> Path:
     return NOTEBOOKS / f"intake_{source}.ipynb"
 
 
-def run_source_reports(landing: str, period: str, sources: list[str] | None = None) -> list[Path]:
+def run_source_reports(landing: str, period: str, sources: list[str] | None = None,
+                       allow_empty: list[str] | None = None) -> list[Path]:
     """Run the intake notebook of each source (default: all) for ``period`` on the delivery
-    in ``landing``; return the HTML reports written. A failing notebook raises a
-    WorkbenchError naming it and its error; its executed notebook is kept."""
+    in ``landing`` (``allow_empty``: snapshot tables that may come without data rows, as
+    ``workbench intake --allow-empty``); return the HTML reports written. A failing notebook
+    raises a WorkbenchError naming it and its error; its executed notebook is kept."""
     check_period(period)
     for s in sources or []:
         if s not in SOURCES:
@@ -52,6 +54,7 @@ def run_source_reports(landing: str, period: str, sources: list[str] | None = No
         "period": period,
         "history_periods": cfg["history_periods"],
         "reject_examples": cfg["reject_examples"],
+        "allow_empty": list(allow_empty or []),
     }
     return [run_notebook(notebook_path(s), out / f"intake_{s}.ipynb", parameters,
                          title=f"{SOURCE_TITLES[s]} 数据接收与清洗报告 {period}")

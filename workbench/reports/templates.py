@@ -21,7 +21,8 @@ landing: str = ""  # 交付目录或 ftp:// 地址 (delivery folder or ftp:// UR
 period: str = ""  # 交付期 YYYYMM
 intake: bool = True  # True: 先接收并清洗本来源的交付文件; False: 只报告仓库中已有的本期数据
 history_periods: "Optional[int]" = None  # 与此前多少个月对比数据量; None: parameters/reports.yaml
-reject_examples: "Optional[int]" = None  # 每个表每种拒绝原因列出的示例行数; None: parameters/reports.yaml'''
+reject_examples: "Optional[int]" = None  # 每个表每种拒绝原因列出的示例行数; None: parameters/reports.yaml
+allow_empty: "Optional[list]" = None  # 允许本期无数据行的快照表 (--allow-empty); None: 一个也不允许'''
 
 INTRO = ("本报告由 `workbench report` 按月生成：接收本来源的交付文件，按数据接口规范的清洗规则入库，"
          "列出各表行数、拒绝记录、重复记录、数据量的历史对比和跨表数据质量检查。")
@@ -39,7 +40,7 @@ def build(source: str) -> nbformat.NotebookNode:
              "                      reject_examples=reject_examples)\n"
              "report.overview()"),
         md("## 一、数据接收"),
-        code("report.intake(run=intake)"),
+        code("report.intake(run=intake, allow_empty=allow_empty)"),
         md("## 二、各表行数"),
         code("report.counts()"),
         md("## 三、拒绝记录\n\n按表和拒绝原因统计被拒绝的行，并列出示例行的原始内容。"),
