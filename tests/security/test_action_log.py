@@ -425,3 +425,26 @@ def test_migration_seals_the_records_of_the_old_chain(office: str, home: Path, m
                       ensure_ascii=False, separators=(",", ":"))
     assert rows[0].hash == hashlib.sha256(body.encode()).hexdigest()
     db.upgrade(office)
+
+
+def test_migration_gives_an_office_with_data_a_baseline(office: str, home: Path, monkeypatch, capsys) -> None:
+    """An office that held problems and users before 0011: one log_baseline record of them,
+    from which `log verify` reconciles; a later direct edit is still caught."""
+    monkeypatch.setenv("WORKBENCH_OFFICE_DB", office)
+    accounts.add_user("dh1", "区县处理人", ["district_handler"], OWN, PASSWORD, url=office)
+    publish([evaluation("A01", [(KEYS[0], OWN, "100.50"), (KEYS[1], OTHER, "20")])], "202406", office)
+    p = problem_id(office)
+    workflow.act(DH, p, Action.START, 1, url=office)
+    workflow.record_finding(DH, p, 2, FINDING, url=office)
+    db.downgrade(office, "0010_login_attempt")
+    db.upgrade(office)
+    with db.engine(office).connect() as conn:
+        base = conn.execute(select(ActionLog).where(ActionLog.action == "log_baseline")).one()
+        assert base.seq == conn.execute(select(ActionLog.seq).order_by(ActionLog.seq.desc())).first()[0]
+    detail = json.loads(base.detail_json)
+    assert detail["users"] == {"dh1": {"roles": ["district_handler"], "enabled": True}}
+    assert detail["findings"] == {str(p): ["100.50", "80.00", "5.00"]}
+    assert verify_cli(capsys)[0] == 0
+    tamper(office, lambda c: c.execute(update(ProblemFinding).where(ProblemFinding.problem_id == p)
+                                       .values(amount_involved="1.00")))
+    broken(capsys, f"problem {p}: amount_involved 1.00, the log says 100.50")

@@ -91,6 +91,7 @@ class Action:
     DISTRICT_REPORT = "district_report"
     IMPLEMENTATION = "implementation_status"
     PUBLICATION = "publication"
+    BASELINE = "log_baseline"  # what the office held when the log began to witness it (migration 0011)
 
 
 class LogKeyMissing(OfficeError):

@@ -11,7 +11,9 @@ reopened (state 待处理) and the open problems it moved to another district, a
 lists per district (``pack``: id ranges, and one letter per id naming its district, run-length
 encoded); a workflow transition names its from and to state and, on reassignment, the new
 district; recording findings names the amounts; adding a user names its roles (enabled), a
-change of roles the new roles, disabling or enabling the new flag.
+change of roles the new roles, disabling or enabling the new flag. A database that held
+problems or users before its log witnessed them gets one ``log_baseline`` record of what it
+held then (migration 0011), the checks' starting point.
 """
 
 from __future__ import annotations
@@ -143,7 +145,24 @@ def _problem_id(target: str | None) -> int | None:
     return None
 
 
-@register("problem", Action.PUBLICATION, Action.TRANSITION)
+def baseline_detail(conn: Connection) -> dict[str, Any]:
+    """What the office holds now, as a log record's detail: the starting point of the checks
+    for a database that had problems or users before its log witnessed them (migration 0011)."""
+    by_state: dict[str, list[tuple[int, str]]] = {}
+    for r in conn.execute(select(P.c.id, P.c.state, P.c.district_code)):
+        by_state.setdefault(r.state, []).append((r.id, r.district_code))
+    findings = {str(r.problem_id): [str(_amount(r._mapping[k])) for k in AMOUNTS]
+                for r in conn.execute(select(FINDING.c.problem_id, *(FINDING.c[k] for k in AMOUNTS)))}
+    roles: dict[int, list[str]] = {}
+    for uid, role in conn.execute(select(ROLES.c.user_id, ROLES.c.role)):
+        roles.setdefault(uid, []).append(role)
+    users = {u.username: {"roles": sorted(roles.get(u.id, [])), "enabled": not u.disabled}
+             for u in conn.execute(select(USERS.c.id, USERS.c.username, USERS.c.disabled))}
+    return {"problems": {state: pack(pairs) for state, pairs in by_state.items()}, "findings": findings,
+            "users": users}
+
+
+@register("problem", Action.PUBLICATION, Action.TRANSITION, Action.BASELINE)
 def check_problems(conn: Connection, log: list[Record]) -> list[str]:
     """Each problem's state, district and findings amounts against the log."""
     state: dict[int, str] = {}
@@ -151,6 +170,13 @@ def check_problems(conn: Connection, log: list[Record]) -> list[str]:
     amounts: dict[int, tuple[Decimal | None, ...]] = {}
     for r in log:
         d = r.detail
+        if r.action == Action.BASELINE:
+            for st, packed in d.get("problems", {}).items():
+                for pid, code in unpack(packed):
+                    state[pid], district[pid] = st, code
+            for pid, values in d.get("findings", {}).items():
+                amounts[int(pid)] = tuple(_amount(v) for v in values)
+            continue
         if r.action == Action.PUBLICATION:
             for kind in ("created", "reopened"):
                 for pid, code in unpack(d.get(kind)):
@@ -201,13 +227,17 @@ def check_problems(conn: Connection, log: list[Record]) -> list[str]:
 
 
 # ------------------------------------------------------------------ users
-@register("user", Action.USER_ADD, Action.USER_CHANGE)
+@register("user", Action.USER_ADD, Action.USER_CHANGE, Action.BASELINE)
 def check_users(conn: Connection, log: list[Record]) -> list[str]:
     """Each user's roles and enabled flag against the log."""
     roles: dict[str, tuple[str, ...]] = {}
     enabled: dict[str, bool] = {}
     for r in log:
         name, d = r.target or "", r.detail
+        if r.action == Action.BASELINE:
+            for user, state in d.get("users", {}).items():
+                roles[user], enabled[user] = tuple(sorted(state["roles"])), bool(state["enabled"])
+            continue
         if r.action == Action.USER_ADD:
             roles[name], enabled[name] = tuple(sorted(d.get("roles", ()))), bool(d.get("enabled", True))
         elif "roles" in d:

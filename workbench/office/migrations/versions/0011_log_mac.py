@@ -10,8 +10,10 @@ unkeyed ``prev_hash``/``hash``; ``log_anchor`` holds the log's random ``chain`` 
 newest (seq, MAC) in place of records/last_id/last_hash. Records already there (this is
 the first release with the log) are numbered in id order and sealed with the key
 (``WORKBENCH_HOME/keys/log.key`` or ``WORKBENCH_LOG_KEY_FILE``), and the anchor file gets
-their newest (seq, MAC) when the migration commits. Downgrading recomputes the old SHA-256
-chain.
+their newest (seq, MAC) when the migration commits; a database that already holds problems
+or users gets one ``log_baseline`` record of them (their states, districts, findings amounts,
+roles, enabled flags: what the log witnesses from now on). Downgrading recomputes the old
+SHA-256 chain.
 """
 
 from __future__ import annotations
@@ -80,6 +82,14 @@ def upgrade() -> None:
         batch.drop_column("records")
         batch.drop_column("last_id")
         batch.drop_column("last_hash")
+
+    # what the office holds now, as the starting point of `log verify`'s reconciliation
+    from workbench.office import reconcile
+
+    if (conn.execute(sa.text("SELECT COUNT(*) FROM problem")).scalar_one()
+            or conn.execute(sa.text("SELECT COUNT(*) FROM app_user")).scalar_one()):
+        actionlog.append(conn, "system", actionlog.Action.BASELINE, "office", None,
+                         **reconcile.baseline_detail(conn))
 
 
 def _old_hash(prev: str, at: datetime, actor: str, action: str, target: str | None, district: str | None,
