@@ -43,7 +43,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
@@ -310,7 +310,6 @@ class Verification:
     chain: str | None = None
     database_end: int = 0
     anchor: int | None = None     # seq of the newest file anchor
-    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
