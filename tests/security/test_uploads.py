@@ -238,14 +238,18 @@ def test_a_file_over_the_limit_is_refused_in_the_browser_before_sending(server, 
         upload(page)
         alert(page, "请选择文件")
     assert not closed and kept(url) == before
-    # the page still works: a real PDF is taken
-    page.locator("input[type=file]").set_input_files(
-        files=[{"name": "核查报告.pdf", "mimeType": "application/pdf", "buffer": PDF}])
-    page.wait_for_timeout(1000)
+    # the page still works, and a file of exactly the limit fits in one websocket message
+    path = tmp_path / "核查报告.pdf"
+    path.write_bytes(PDF + b" " * (limit - len(PDF)))
+    page.locator("input[type=file]").set_input_files(path)
+    page.wait_for_function("""(n) => [...Bokeh.documents[0].all_models].some(
+        m => m.data && m.data.payload !== undefined && m.data.payload.length === n)""",
+                           arg=len(base64.b64encode(path.read_bytes())))  # read and sent (before the click)
     upload(page)
     alert(page, "附件已上传")
     page.get_by_text("核查报告.pdf").first.wait_for()
     assert kept(url) == [*before, "核查报告.pdf"] and not closed
+    assert limit < max(sent) < uploads.message_limit()  # it went whole, base64, under the server's limit
 
 
 @pytest.mark.browser
