@@ -6,6 +6,7 @@ import html
 
 import panel as pn
 
+from workbench import validators
 from workbench.errors import WorkbenchError
 from workbench.office import records
 from workbench.office.records import NoticeView
@@ -64,8 +65,8 @@ def page() -> pn.viewable.Viewable:
 
     pick = pn.widgets.Select(name="编辑", options={"（新通知）": 0}, value=0)
     if account.has(Role.ADMIN):
-        title = pn.widgets.TextInput(name="标题", max_length=records.TITLE)
-        content = pn.widgets.TextAreaInput(name="内容", height=180, max_length=records.MAX_CONTENT,
+        title = pn.widgets.TextInput(name="标题", max_length=validators.TITLE.limit)
+        content = pn.widgets.TextAreaInput(name="内容", height=180, max_length=validators.CONTENT.limit,
                                            sizing_mode="stretch_width")
         publish = pn.widgets.Button(name="发布", button_type="primary")
         withdraw = pn.widgets.Button(name="撤回", button_type="danger", visible=False)

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import panel as pn
 
+from workbench import validators
 from workbench.districts import DISTRICTS, NAMES
 from workbench.errors import WorkbenchError
 from workbench.office import package, records
@@ -47,7 +48,7 @@ STATUS_FIELDS = (("inspections", "检查次数", "count"), ("problems_found", "�
 
 def _widget(label: str, kind: str) -> pn.widgets.Widget:
     if kind == "area":
-        return pn.widgets.TextAreaInput(name=label, height=140, max_length=records.MAX_CONTENT,
+        return pn.widgets.TextAreaInput(name=label, height=140, max_length=validators.SUMMARY.limit,
                                         sizing_mode="stretch_width")
     if kind == "rect":
         return pn.widgets.Select(name=label, options=RECT)
@@ -147,8 +148,10 @@ def staff_tab(account, msg: pn.pane.Alert) -> pn.Column:
     if account.has(Role.ADMIN):
         category = pn.widgets.Select(name="人员类别", options=CATEGORIES)
         district = pn.widgets.Select(name="区县（区县人员）", options={"—": "", **{v: k for k, v in DISTRICTS.items()}})
-        name, unit = pn.widgets.TextInput(name="姓名"), pn.widgets.TextInput(name="单位")
-        position, phone = pn.widgets.TextInput(name="职务"), pn.widgets.TextInput(name="联系电话")
+        name = pn.widgets.TextInput(name="姓名", max_length=validators.PERSON_NAME.limit)
+        unit = pn.widgets.TextInput(name="单位", max_length=validators.UNIT.limit)
+        position = pn.widgets.TextInput(name="职务", max_length=validators.POSITION.limit)
+        phone = pn.widgets.TextInput(name="联系电话", max_length=validators.PHONE.limit)
         save = pn.widgets.Button(name="保存", button_type="primary")
         remove = pn.widgets.Button(name="删除", button_type="danger", visible=False)
 

@@ -10,6 +10,7 @@ import panel as pn
 from bokeh.models import ColumnDataSource
 from bokeh.plotting import figure
 
+from workbench import validators
 from workbench.districts import DISTRICTS
 from workbench.errors import WorkbenchError
 from workbench.office import archive, statistics
@@ -54,7 +55,7 @@ def page() -> pn.viewable.Viewable:
     body = pn.Column(sizing_mode="stretch_width")
     district = pn.widgets.Select(name="区县", options={v: k for k, v in DISTRICTS.items()})
     extra = pn.widgets.TextInput(name="额外得分", placeholder="如 2.5 或 -1")
-    reason = pn.widgets.TextInput(name="理由")
+    reason = pn.widgets.TextInput(name="理由", max_length=validators.REASON.limit)
     save = pn.widgets.Button(name="保存额外得分", button_type="primary")
     do_archive = pn.widgets.Button(name="归档本期统计与评分", button_type="warning")
 

@@ -66,8 +66,8 @@ def test_notices_admin_publishes_everyone_reads(office: str) -> None:
         records.publish_notice(ADMIN, "  ", "内容", url=office)
     assert e.value.zh == "请填写标题"
     with pytest.raises(OfficeError) as e:
-        records.publish_notice(ADMIN, "长" * 201, "内容", url=office)
-    assert e.value.zh == "标题不能超过 200 个字"
+        records.publish_notice(ADMIN, "长" * 301, "内容", url=office)
+    assert e.value.zh == "标题不能超过 300 个字符（现有 301 个）"
     v = records.update_notice(ADMIN, nid, 1, "关于报送六月监督数据的通知（更正）", "请于 7 月 5 日前报送。", url=office)
     assert v == 2
     with pytest.raises(StaleEdit) as e:  # someone edited from the old version

@@ -14,7 +14,8 @@ points), never bytes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 
 from workbench.errors import OfficeError
 
@@ -23,6 +24,7 @@ from workbench.errors import OfficeError
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\ud800-\udfff]")
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _BREAK = re.compile("[\r\n]")
+_REQUIRED_ZH = "不能为空"
 
 # limits of security.md, in characters
 NAME_LIMIT = 100       # user and person names
@@ -65,6 +67,7 @@ class Field:
     name: bool = False
     multiline: bool = False
     required: bool = True
+    strip: bool = True  # False keeps the text as typed (passwords)
 
     def problem(self, value: object) -> tuple[str, str] | None:
         """(English, Chinese) reason ``value`` is refused, or None."""
@@ -73,14 +76,15 @@ class Field:
         if not isinstance(value, str):
             return f"expected text, not {type(value).__name__}", "必须是文本"
         # characters are checked before stripping: str.strip() would drop U+001C-U+001F and U+0085
+        text = value.strip() if self.strip else value
+        lead = value.find(text) if text else 0
         bad = _CONTROL.search(value) or (self.name and _BIDI.search(value)) \
-            or (not self.multiline and _BREAK.search(value.strip()))
+            or (not self.multiline and _BREAK.search(value, lead, lead + len(text)))
         if bad:
             reason, zh = _describe(bad.group())
             return f"contains {reason} at character {bad.start() + 1}", zh
-        text = value.strip()
         if self.required and not text:
-            return "is required", "不能为空"
+            return "is required", _REQUIRED_ZH
         if len(text) > self.limit:
             return (f"has {len(text)} characters, more than {self.limit}",
                     f"不能超过 {self.limit} 个字符（现有 {len(text)} 个）")
@@ -90,16 +94,19 @@ class Field:
         """The stripped text, or InvalidInput naming the field and the reason."""
         found = self.problem(value)
         if found:
+            if self.required and found[1] == _REQUIRED_ZH:  # a form's wording: 请填写标题
+                raise InvalidInput(self.field, "", found[0], f"请填写{self.zh}")
             raise InvalidInput(self.field, self.zh, *found)
-        return (value or "").strip()  # type: ignore[union-attr]
+        text: str = value or ""  # type: ignore[assignment]
+        return text.strip() if self.strip else text
 
     def optional(self) -> Field:
         """The same field, allowed to be empty."""
-        return Field(self.field, self.zh, self.limit, self.name, self.multiline, required=False)
+        return replace(self, required=False)
 
 
 # the fields every module shares
-USER_NAME = Field("user name", "用户名", 64, name=True)
+USER_NAME = Field("user name", "用户名", NAME_LIMIT, name=True)
 DISPLAY_NAME = Field("name", "姓名", NAME_LIMIT, name=True)
 PERSON_NAME = Field("person name", "姓名", NAME_LIMIT, name=True)
 FILE_NAME = Field("file name", "文件名", FILE_NAME_LIMIT, name=True)
@@ -108,9 +115,34 @@ OPINION = Field("opinion", "意见", TEXT_LIMIT, multiline=True)
 COMMENT = Field("comment", "意见", TEXT_LIMIT, multiline=True)
 DESCRIPTION = Field("description", "说明", TEXT_LIMIT, multiline=True)
 PURPOSE = Field("purpose", "查看事由", TITLE_LIMIT)
-PASSWORD = Field("password", "密码", 256, multiline=False)  # length bounds argon2's input
+PASSWORD = Field("password", "密码", 256, strip=False)  # length bounds argon2's input
 
 
 def text(value: object, field: Field) -> str:
     """``field.clean(value)``: for callers that hold a field declared elsewhere."""
     return field.clean(value)
+
+
+# fields of the office records, the scoring and the command line (limits beside them)
+CONTENT = Field("content", "内容", TEXT_LIMIT, multiline=True)              # notices' bodies
+SUMMARY = Field("summary", "上报情况说明", TEXT_LIMIT, multiline=True)      # district reports
+UNIT = Field("unit", "单位", 200)                                            # staff's units
+POSITION = Field("position", "职务", 64)                                     # staff's positions
+PHONE = Field("phone", "联系电话", 32)
+REASON = Field("reason", "额外得分的理由", TITLE_LIMIT)                     # extra scores
+FINDING_DESCRIPTION = Field("description", "核查情况说明", TEXT_LIMIT, multiline=True)  # findings
+ARGUMENT = Field("argument", "参数", 1000)      # any other text argument of the command line
+PATH = Field("path", "路径", 4096)              # file and folder arguments (PATH_MAX on Linux)
+
+
+def check_rows(rows: Iterable[Mapping[str, object]], fields: Mapping[str, Field], *,
+               first_line: int = 2) -> list[str]:
+    """Every refusal of imported ``rows`` as ``line N: column: reason`` (``first_line``: the
+    line of the first row, 2 after a header); a missing column counts as empty."""
+    problems = []
+    for n, row in enumerate(rows, start=first_line):
+        for column, f in fields.items():
+            found = f.problem(row.get(column))
+            if found:
+                problems.append(f"line {n}: {column}: {found[0]}")
+    return problems

@@ -38,6 +38,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from workbench import params as param_files
+from workbench import validators
 from workbench.districts import DISTRICTS
 from workbench.errors import AuthError, OfficeError, UsageError
 from workbench.office import actionlog, db
@@ -114,6 +115,7 @@ def new_password() -> str:
 
 
 def check_password(password: str, username: str) -> None:
+    validators.PASSWORD.clean(password)
     least = login_params()["min_password_length"]
     if len(password) < least:
         raise OfficeError(f"the password must have at least {least} characters",
@@ -160,7 +162,9 @@ def _account(conn: Connection, row: Any) -> Account:
 def add_user(username: str, display_name: str, roles: list[str] | tuple[str, ...], district: str | None = None,
              password: str | None = None, *, actor: str = "admin", url: str | None = None) -> tuple[Account, str]:
     """Create a user; return the account and its (given or generated) password."""
-    if not USERNAME.match(username):
+    username = validators.USER_NAME.clean(username)
+    display_name = validators.DISPLAY_NAME.optional().clean(display_name)
+    if not USERNAME.fullmatch(username):
         raise UsageError(f"user name {username!r}: 3-64 lower-case letters, digits, '.', '_' or '-'")
     parsed = parse_roles(roles)
     district = check_district(parsed, district)
@@ -182,6 +186,7 @@ def add_user(username: str, display_name: str, roles: list[str] | tuple[str, ...
 
 def set_disabled(username: str, disabled: bool, *, actor: str = "admin", url: str | None = None) -> None:
     """Disable (ending its sessions) or enable a user."""
+    username = validators.USER_NAME.clean(username)
     eng = db.ready(url)
     with eng.begin() as conn:
         row = _user_row(conn, username)
@@ -196,6 +201,7 @@ def set_disabled(username: str, disabled: bool, *, actor: str = "admin", url: st
 def reset_password(username: str, password: str | None = None, *, actor: str = "admin",
                    url: str | None = None) -> str:
     """Set a new password (generated if not given), unlock, end sessions; return it."""
+    username = validators.USER_NAME.clean(username)
     password = password or new_password()
     check_password(password, username)
     eng = db.ready(url)
@@ -212,6 +218,7 @@ def reset_password(username: str, password: str | None = None, *, actor: str = "
 def set_roles(username: str, roles: list[str] | tuple[str, ...], district: str | None = None, *,
               actor: str = "admin", url: str | None = None) -> Account:
     """Replace a user's roles (and district)."""
+    username = validators.USER_NAME.clean(username)
     parsed = parse_roles(roles)
     district = check_district(parsed, district)
     eng = db.ready(url)

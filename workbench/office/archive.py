@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from workbench import params as param_files
+from workbench import validators
 from workbench.districts import DISTRICTS, NAMES
 from workbench.errors import OfficeError, PermissionDenied
 from workbench.office import actionlog, db, statistics
@@ -239,12 +240,11 @@ def set_extra(account: Account, period: str, district_code: str, score: Decimal 
         value = Decimal(str(score).strip())
     except InvalidOperation:
         raise OfficeError(f"{score!r} is not a score", "额外得分须为数字") from None
-    if not value.is_finite() or value != value.quantize(CENT) or not p["extra_min"] <= value <= p["extra_max"]:
+    if (not value.is_finite() or not p["extra_min"] <= value <= p["extra_max"]
+            or value != value.quantize(CENT)):  # bounded first: quantize refuses a huge exponent
         raise OfficeError(f"extra score {score!r} outside {p['extra_min']}..{p['extra_max']}",
                           f"额外得分须在 {p['extra_min']} 至 {p['extra_max']} 之间，最多两位小数")
-    reason = (reason or "").strip()
-    if not reason:
-        raise OfficeError("the extra score needs a reason", "请填写额外得分的理由")
+    reason = validators.REASON.clean(reason)
     with db.ready(url).begin() as conn:
         if _archived_at(conn, period) is not None:
             raise OfficeError(f"period {period} is archived", f"{period} 已归档，不能再修改额外得分")

@@ -25,6 +25,7 @@ from sqlalchemy import DateTime, ForeignKey, Identity, Index, Integer, MetaData,
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from workbench.office.states import ProblemState
+from workbench.validators import DISPLAY_NAME
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -187,7 +188,7 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     username: Mapped[str] = mapped_column(String(ACTOR), unique=True)
-    display_name: Mapped[str] = mapped_column(String(ACTOR))
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME.limit))  # migration 0012
     district_code: Mapped[str | None] = mapped_column(String(DISTRICT))
     password_hash: Mapped[str] = mapped_column(String(255))
     disabled: Mapped[int] = mapped_column(Integer, default=0)

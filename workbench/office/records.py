@@ -45,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from workbench import validators as v
 from workbench.districts import CITY_CODE, DISTRICTS, NAMES
 from workbench.errors import OfficeError, PermissionDenied, StaleEdit, UsageError
 from workbench.office import actionlog, db
@@ -53,10 +54,10 @@ from workbench.office.models import ACTOR, AMOUNT, CODE, DISTRICT, PERIOD, Base,
 from workbench.office.roles import Role
 from workbench.periods import check_period
 
-TITLE = 200     # notice titles, units
-NAME = 64       # person names, positions
-PHONE = 32
-MAX_CONTENT = 20_000   # characters of a notice or a report summary
+# the fields of the forms (workbench.validators) and the column sizes that hold them
+TITLE, NAME, UNIT, POSITION, PHONE = (v.TITLE.limit, v.PERSON_NAME.limit, v.UNIT.limit, v.POSITION.limit,
+                                      v.PHONE.limit)
+MAX_CONTENT = v.CONTENT.limit   # characters of a notice or a report summary
 CENT = Decimal("0.01")
 PHONE_RE = re.compile(r"^[0-9+][0-9 ()-]{5,30}$")
 CITY_ROLES = (Role.CITY_HANDLER, Role.CITY_REVIEWER)
@@ -89,9 +90,9 @@ class StaffMember(Base):
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     category: Mapped[str] = mapped_column(String(CODE))
     name: Mapped[str] = mapped_column(String(NAME))
-    unit: Mapped[str] = mapped_column(String(TITLE))
+    unit: Mapped[str] = mapped_column(String(UNIT))
     district_code: Mapped[str] = mapped_column(String(DISTRICT))
-    position: Mapped[str] = mapped_column(String(NAME))
+    position: Mapped[str] = mapped_column(String(POSITION))
     phone: Mapped[str] = mapped_column(String(PHONE))
     updated_by: Mapped[str] = mapped_column(String(ACTOR))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
@@ -173,15 +174,6 @@ class Rectification(StrEnum):
 
 
 # ------------------------------------------------------------------ validation
-def _text(value: str | None, zh: str, limit: int, required: bool = True) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise OfficeError(f"{zh} is required", f"请填写{zh}")
-    if len(text) > limit:
-        raise OfficeError(f"{zh} has more than {limit} characters", f"{zh}不能超过 {limit} 个字")
-    return text
-
-
 def money(value: Decimal | str | int | None, zh: str) -> Decimal:
     """A non-negative amount of at most two decimals (empty means 0)."""
     try:
@@ -253,7 +245,7 @@ def _notice_view(r: Any) -> NoticeView:
 
 
 def _notice_fields(title: str, content: str) -> dict[str, str]:
-    return {"title": _text(title, "标题", TITLE), "content": _text(content, "内容", MAX_CONTENT)}
+    return {"title": v.TITLE.clean(title), "content": v.CONTENT.clean(content)}
 
 
 def _admin(account: Account, what: str) -> None:
@@ -335,11 +327,11 @@ def _staff_fields(s: StaffInput) -> dict[str, str]:
     except ValueError:
         raise OfficeError(f"unknown staff category {s.category!r}", "请选择人员类别") from None
     district = _district(s.district_code) if category is StaffCategory.DISTRICT else CITY_CODE
-    phone = _text(s.phone, "联系电话", PHONE)
+    phone = v.PHONE.clean(s.phone)
     if not PHONE_RE.match(phone):
         raise OfficeError(f"{phone!r} is not a phone number", "联系电话格式不正确")
-    return {"category": category.value, "name": _text(s.name, "姓名", NAME), "unit": _text(s.unit, "单位", TITLE),
-            "position": _text(s.position, "职务", NAME), "phone": phone, "district_code": district}
+    return {"category": category.value, "name": v.PERSON_NAME.clean(s.name), "unit": v.UNIT.clean(s.unit),
+            "position": v.POSITION.clean(s.position), "phone": phone, "district_code": district}
 
 
 def _detail(fields: dict[str, str]) -> dict[str, str]:
@@ -442,7 +434,7 @@ def _report_fields(r: ReportInput) -> dict[str, Any]:
         rect = Rectification(r.rectification)
     except ValueError:
         raise OfficeError(f"unknown rectification status {r.rectification!r}", "请选择整改情况") from None
-    return {"summary": _text(r.summary, "上报情况说明", MAX_CONTENT),
+    return {"summary": v.SUMMARY.clean(r.summary),
             "amount_involved": money(r.amount_involved, "涉及金额"),
             "amount_recovered": money(r.amount_recovered, "追回金额"), "rectification": rect.value}
 

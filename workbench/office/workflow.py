@@ -44,7 +44,7 @@ from workbench.office.states import ACTION_LABELS, Action, Conclusion, ProblemSt
 P, EVENT = Problem.__table__, ProblemEvent.__table__
 FINDING, COMMENT, ATTACHMENT = ProblemFinding.__table__, ProblemComment.__table__, ProblemAttachment.__table__
 CENT = Decimal("0.01")
-MAX_COMMENT = 5000
+MAX_COMMENT = validators.COMMENT.limit
 NOT_FOUND_ZH = "问题不存在或无权查看"
 
 
@@ -206,7 +206,7 @@ def act(account: Account, problem_id: int, action: Action | str, version: int, o
     ``opinion``: required for returns and refusals; ``district``: the new district of a
     reassignment; ``deadline``: the requested new deadline of a deferral request."""
     action = Action(action)
-    opinion = (opinion or "").strip() or None
+    opinion = validators.OPINION.optional().clean(opinion) or None
     with db.ready(url).begin() as conn:
         p = _load(conn, account, problem_id)
         _fresh(p, version)
@@ -303,9 +303,7 @@ def record_finding(account: Account, problem_id: int, version: int, f: Finding, 
         raise OfficeError("persons punished cannot be negative", "处理处罚人数不能为负数")
     if values["amount_recovered"] > values["amount_involved"]:
         raise OfficeError("the amount recovered exceeds the amount involved", "追回金额不能大于涉及金额")
-    description = (f.description or "").strip()
-    if not description:
-        raise OfficeError("the findings need a description", "请填写核查情况说明")
+    description = validators.FINDING_DESCRIPTION.clean(f.description)
     with db.ready(url).begin() as conn:
         p = _load(conn, account, problem_id)
         _fresh(p, version)
@@ -326,11 +324,7 @@ def record_finding(account: Account, problem_id: int, version: int, f: Finding, 
 
 def comment(account: Account, problem_id: int, body: str, *, url: str | None = None) -> int:
     """Add a comment (意见交流); kept as plain text."""
-    body = (body or "").strip()
-    if not body:
-        raise OfficeError("the comment is empty", "意见内容不能为空")
-    if len(body) > MAX_COMMENT:
-        raise OfficeError(f"the comment has more than {MAX_COMMENT} characters", f"意见不能超过 {MAX_COMMENT} 字")
+    body = validators.COMMENT.clean(body)
     with db.ready(url).begin() as conn:
         p = _load(conn, account, problem_id)
         cid = conn.execute(insert(COMMENT).values(problem_id=p.id, at=now(), author=account.username, body=body)
