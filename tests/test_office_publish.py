@@ -204,7 +204,7 @@ def test_closed_problem_recurring_is_reopened(migrated: str) -> None:
     assert (s.new, s.updated, s.reopened) == (0, 1, 0)
 
 
-def test_failure_publishes_nothing(migrated: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_publishes_nothing(migrated: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
@@ -218,7 +218,8 @@ def test_failure_publishes_nothing(migrated: str, monkeypatch: pytest.MonkeyPatc
     assert len(runs) == 1 and runs[0].status == "failed" and "disk full" in runs[0].error
     assert runs[0].ended_at is not None
     with pytest.raises(UsageError, match=r"latest run \d+ is failed"):
-        export_problems("202405", Path("/nonexistent/never.csv"), migrated)
+        export_problems("202405", tmp_path / "never.csv", migrated)
+    assert not (tmp_path / "never.csv").exists()
 
 
 def test_duplicate_subject_refused(migrated: str) -> None:
@@ -235,7 +236,7 @@ def test_export_format(migrated: str, tmp_path: Path) -> None:
     run = [evaluation("B02", [("U9", "110000", None), ("U10", "110119", None)], SubjectType.UNIT),
            evaluation("A01", [("P2", "110105", "3.5"), ("P1", "110108", "1234567.891"), ("P3", "110101", "0")])]
     s = publish(run, "202406", migrated)
-    out = tmp_path / "x" / "problems.csv"
+    out = tmp_path / "problems.csv"
     assert export_problems("202406", out, migrated) == 5 == s.hits
     assert out.read_bytes() == (
         b"indicator_code,period,subject_type,subject_key,district_code,amount\n"

@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        check_arguments(args)
         return _dispatch(args)
     except WorkbenchError as exc:
         if os.environ.get("WORKBENCH_DEBUG"):
@@ -149,6 +150,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {type(exc).__name__}: {first_line(exc)} (WORKBENCH_DEBUG=1 shows the trace)",
               file=sys.stderr)
         return 1
+
+
+# the outputs of the commands, checked before any work (security.md): (command, action) -> (dest, folder?)
+OUTPUTS: dict[tuple[str, str | None], tuple[str, bool | None]] = {
+    ("synth", None): ("out", True), ("intake", None): ("report", False), ("rejects", "export"): ("out", False),
+    ("catalogue", None): ("out", False), ("problems", "export"): ("out", False),
+    ("package", "export"): ("out", None)}  # None: a folder, or a file when it ends in .zip
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Every text argument through its field (workbench.validators), then the command's output
+    (workbench.outputs.check_out): ``InvalidInput`` / ``UsageError`` (exit 2) before any work."""
+    from workbench import validators
+    from workbench.outputs import check_out
+
+    fields = {"username": validators.USER_NAME, "name": validators.DISPLAY_NAME.optional(),
+              "out": validators.PATH, "report": validators.PATH, "landing": validators.PATH,
+              "path": validators.PATH}
+    for dest, value in vars(args).items():
+        for one in value if isinstance(value, list) else [value]:
+            if isinstance(one, str | Path):
+                field = fields.get(dest, validators.ARGUMENT)
+                try:
+                    field.clean(os.fspath(one))
+                except validators.InvalidInput as exc:
+                    option = dest if dest in ("username", "path") else "--" + dest.replace("_", "-")
+                    raise validators.InvalidInput(option, exc.zh, exc.reason, "") from None
+    dest, folder = OUTPUTS.get((args.command, getattr(args, "action", None)), ("", False))
+    if dest and getattr(args, dest, None) is not None:
+        out = getattr(args, dest)
+        check_out(out, folder=not str(out).lower().endswith(".zip") if folder is None else folder,
+                  option="--" + dest)
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -243,7 +276,9 @@ def _users(args: argparse.Namespace) -> int:
     from workbench.office import accounts
 
     def stdin_password() -> str | None:
-        return sys.stdin.readline().rstrip("\n") if getattr(args, "password_stdin", False) else None
+        if not getattr(args, "password_stdin", False):
+            return None  # bytes that are not UTF-8 stay as surrogates, for the password field to refuse
+        return sys.stdin.buffer.readline().decode("utf-8", "surrogateescape").rstrip("\r\n")
 
     match args.action:
         case "add":

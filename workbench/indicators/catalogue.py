@@ -10,6 +10,7 @@ import io
 import sys
 from pathlib import Path
 
+from workbench import outputs
 from workbench.indicators import params as iparams
 from workbench.indicators.registry import Indicator, all_indicators
 
@@ -36,8 +37,7 @@ def write_csv(out: Path | None) -> int:
     if out is None:
         sys.stdout.write(text)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        outputs.write_text(outputs.check_out(out), text)
     return text.count("\n") - 1
 
 

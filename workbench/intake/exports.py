@@ -7,6 +7,7 @@ from pathlib import Path
 
 import ibis
 
+from workbench.outputs import atomic_write, check_out
 from workbench.periods import check_period
 from workbench.warehouse import PERIOD_COL, Warehouse
 
@@ -14,8 +15,10 @@ REJECTS_HEADER = ("table", "line_no", "reason", "raw")
 
 
 def export_rejects(period: str, out: Path, warehouse: Warehouse | None = None) -> int:
-    """Write every rejected row of ``period`` as UTF-8 CSV; return the row count."""
+    """Write every rejected row of ``period`` as UTF-8 CSV; return the row count. ``out`` is
+    checked before anything is read and written atomically."""
     check_period(period)
+    out = check_out(out)
     own = warehouse is None
     wh = warehouse or Warehouse()
     try:
@@ -28,12 +31,9 @@ def export_rejects(period: str, out: Path, warehouse: Warehouse | None = None) -
     finally:
         if own:
             wh.close()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
+    with atomic_write(out, newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(REJECTS_HEADER)
         for r in rows:
             w.writerow((r["table_name"], r["line_no"], r["reason"], r["raw"]))
-    tmp.replace(out)
     return len(rows)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from workbench import params
+from workbench import outputs, params
 from workbench.config import settings
 from workbench.contract import MANIFEST_NAME, SOURCES, TABLE_MAP, Kind, table
 from workbench.diskspace import ensure_room
@@ -74,8 +74,8 @@ class IntakeResult:
         return {"period": self.period, "tables": {k: v.report() for k, v in self.tables.items()}}
 
     def write_report(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.report(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        outputs.write_text(outputs.check_out(path, option="--report"),
+                           json.dumps(self.report(), ensure_ascii=False, indent=2) + "\n")
 
 
 def select_tables(sources: list[str] | None, tables: list[str] | None) -> set[str] | None:

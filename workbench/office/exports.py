@@ -23,6 +23,7 @@ from workbench.errors import UsageError
 from workbench.office import db
 from workbench.office.models import IndicatorRun, RunHit, RunIndicator
 from workbench.office.runs import SUCCEEDED
+from workbench.outputs import atomic_write, check_out
 from workbench.periods import check_period
 
 HEADER = ("indicator_code", "period", "subject_type", "subject_key", "district_code", "amount")
@@ -88,18 +89,15 @@ def _no_run_message(conn: Connection, period: str) -> str:
 
 def export_problems(period: str, out: Path | str, url: str | None = None) -> int:
     """Write the problems export of ``period`` to ``out`` (district-level evaluations left out);
-    return the number of rows."""
+    return the number of rows. ``out`` is checked before anything is read and written atomically."""
+    out = check_out(out)
     hits = [h for h in latest_hits(period, url) if h.subject_type not in EXCLUDED_SUBJECTS]
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
-    with tmp.open("w", encoding="utf-8", newline="") as f:
+    with atomic_write(out, newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(HEADER)
         for h in hits:
             amount = "" if h.amount is None else f"{Decimal(h.amount).quantize(CENT):.2f}"
             w.writerow((h.indicator_code, period, h.subject_type, h.subject_key, h.district_code, amount))
-    tmp.replace(out)
     return len(hits)
 
 

@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, case, func, select
 
+from workbench import outputs
 from workbench.districts import NAMES
 from workbench.errors import OfficeError, PermissionDenied, UsageError
 from workbench.office import actionlog, db
@@ -79,12 +80,11 @@ class Package:
         """Write into folder ``out`` (created; must be empty) or, for a ``.zip`` path, one zip file."""
         out = check_target(out)
         if out.suffix.lower() == ".zip":
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(self.zip_bytes())
+            outputs.write_bytes(out, self.zip_bytes())
             return out
-        out.mkdir(parents=True, exist_ok=True)
-        for name, data in self.files.items():
-            (out / name).write_bytes(data)
+        with outputs.atomic_folder(out) as tmp:  # no half-written package on any failure
+            for name, data in self.files.items():
+                (tmp / name).write_bytes(data)
         return out
 
     def zip_bytes(self) -> bytes:
@@ -97,9 +97,10 @@ class Package:
 
 def check_target(out: Path | str) -> Path:
     """``out`` if a package may be written there: a ``.zip`` path, a new or an empty folder."""
-    out = Path(out)
-    if out.suffix.lower() != ".zip" and out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise UsageError(f"{out} exists and is not an empty folder")
+    zipped = Path(out).suffix.lower() == ".zip"
+    out = outputs.check_out(out, folder=not zipped)  # the folder it goes into exists (security.md)
+    if not zipped and out.exists() and any(out.iterdir()):
+        raise UsageError(f"--out {out}: exists and is not an empty folder")
     return out
 
 
