@@ -6,7 +6,7 @@ import re
 
 from workbench.errors import UsageError
 
-PERIOD_RE = re.compile(r"\d{4}(0[1-9]|1[0-2])")
+PERIOD_RE = re.compile(r"[0-9]{4}(0[1-9]|1[0-2])")  # ASCII digits: \d also takes other scripts' digits
 
 
 def check_period(period: str) -> str:

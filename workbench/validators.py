@@ -146,3 +146,7 @@ def check_rows(rows: Iterable[Mapping[str, object]], fields: Mapping[str, Field]
             if found:
                 problems.append(f"line {n}: {column}: {found[0]}")
     return problems
+
+
+# what a search form brings (an indicator code, a district, a period): refused before the query
+CODE_FILTER = Field("code", "编码", 64)

@@ -320,3 +320,24 @@ def test_notice_form_shows_the_chinese_message(tmp_path: Path, browser) -> None:
         page.get_by_text("通知已发布").wait_for()
         page.locator(".wb-notice-title", has_text="正常的通知").first.wait_for()
         assert page.locator(".wb-notice-title", has_text="二万字的通知").count() == 0
+
+
+def test_search_filters_refuse_hostile_text(world: str) -> None:
+    """What a search form brings reaches the query only once checked (a NUL is a database
+    error on PostgreSQL); periods take ASCII digits only."""
+    from workbench.errors import OfficeError
+    from workbench.office.workflow import QueueFilter
+
+    searches = (lambda v: workflow.queue(DH, QueueFilter(indicator_codes=(v,)), url=world),
+                lambda v: workflow.queue(CH, QueueFilter(district_code=v), url=world),
+                lambda v: workflow.queue(CH, QueueFilter(period=v), url=world),
+                lambda v: records.list_reports(CH, district_code=v, url=world),
+                lambda v: records.list_staff(ADMIN, district_code=v, url=world))
+    for value in ("A01\x00", "\ud800", "x" * 20_000):
+        for search in searches:
+            with pytest.raises(InvalidInput):
+                search(value)
+    with pytest.raises(OfficeError) as e:
+        records.save_report(DH, OWN, "٢٠٢٤06", ReportInput("说明", "0", "0", "in_progress"), url=world)
+    assert e.value.zh == "期间格式应为 YYYYMM，如 202406"
+    assert workflow.queue(DH, QueueFilter(indicator_codes=("A01",)), url=world)[1] == 2

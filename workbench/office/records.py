@@ -351,7 +351,7 @@ def list_staff(account: Account, *, district_code: str | None = None, url: str |
     """The staff ``account`` may see (optionally of one district), by district and name."""
     cond = [staff_visible(account)]
     if district_code:
-        cond.append(STAFF.c.district_code == district_code)
+        cond.append(STAFF.c.district_code == v.CODE_FILTER.clean(district_code))
     with db.ready(url).connect() as conn:
         rows = conn.execute(select(STAFF).where(and_(*cond))
                             .order_by(STAFF.c.district_code, STAFF.c.category, STAFF.c.name, STAFF.c.id)).all()
@@ -498,7 +498,7 @@ def _rows(account: Account, table: Any, period: str | None, district_code: str |
     if period:
         cond.append(table.c.period == period_of(period))
     if district_code:
-        cond.append(table.c.district_code == district_code)
+        cond.append(table.c.district_code == v.CODE_FILTER.clean(district_code))
     where = and_(*cond)
     with db.ready(url).connect() as conn:
         total = conn.execute(select(func.count()).select_from(table).where(where)).scalar_one()

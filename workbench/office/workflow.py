@@ -144,10 +144,11 @@ def queue(account: Account, f: QueueFilter = QueueFilter(), *, limit: int = 50, 
     if f.overdue_only:
         cond.append(P.c.deadline < at)
     if f.district_code:
-        cond.append(P.c.district_code == f.district_code)
+        cond.append(P.c.district_code == validators.CODE_FILTER.clean(f.district_code))
     if f.indicator_codes:
-        cond.append(P.c.indicator_code.in_(list(f.indicator_codes)))
+        cond.append(P.c.indicator_code.in_([validators.CODE_FILTER.clean(c) for c in f.indicator_codes]))
     if f.period:
+        validators.CODE_FILTER.clean(f.period)
         cond.append(and_(P.c.first_period <= f.period, P.c.last_period >= f.period))
     if f.escalated_only:
         cond.append(P.c.escalation.is_not(None))
