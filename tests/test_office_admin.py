@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from workbench.demo import DEMO_USERS, demo_users
 from workbench.errors import AuthError, OfficeError, PermissionDenied
@@ -154,6 +154,24 @@ def test_log_verify_for_admins_reports_tampering_in_chinese(log_office: str) -> 
         conn.execute(update(ActionLog).where(ActionLog.id == 5).values(actor="mallory"))
     result = logreview.verify(ADMIN, url=log_office)
     assert result.broken_at == 5 and "第 5 号记录" in logreview.verification_zh(result)
+
+
+def test_log_verify_in_chinese_reports_a_direct_edit_of_a_user(office: str) -> None:
+    accounts.add_user("dh.one", "区县处理人", ["district_handler"], "110105", "Password-123", url=office)
+    assert logreview.verify(ADMIN, url=office).ok
+    with db.engine(office).begin() as conn:
+        conn.execute(update(User).where(User.username == "dh.one").values(disabled=1))
+    result = logreview.verify(ADMIN, url=office)
+    text = logreview.verification_zh(result)
+    assert not result.ok and result.reason == "" and "业务数据与日志不符" in text and "dh.one" in text
+
+
+def test_log_verify_in_chinese_names_a_wiped_log(log_office: str) -> None:
+    with db.engine(log_office).begin() as conn:
+        conn.execute(delete(ActionLog))
+    result = logreview.verify(ADMIN, url=log_office)
+    text = logreview.verification_zh(result)
+    assert not result.ok and "日志被清空" in text and f"第 {result.anchor} 号" in text
 
 
 # ----------------------------------------------------------------------------- demo users

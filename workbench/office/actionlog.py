@@ -43,7 +43,7 @@ import os
 import secrets
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from hashlib import sha256
 from pathlib import Path
@@ -310,10 +310,11 @@ class Verification:
     chain: str | None = None
     database_end: int = 0
     anchor: int | None = None     # seq of the newest file anchor
+    discrepancies: list[str] = field(default_factory=list)  # the office against the log (reconcile)
 
     @property
     def ok(self) -> bool:
-        return self.broken_at is None and not self.reason
+        return self.broken_at is None and not self.reason and not self.discrepancies
 
 
 @dataclass(frozen=True)

@@ -117,17 +117,31 @@ def search(account: Account, f: LogFilter = LogFilter(), *, limit: int = PAGE_SI
 
 
 def verify(account: Account, *, url: str | None = None) -> Verification:
-    """Walk the whole hash chain (``actionlog.verify``)."""
+    """Walk the whole chain (``actionlog.verify``) and, when it holds, reconcile the office's
+    business state with it (``reconcile.reconcile``), as ``workbench log verify`` does."""
+    from workbench.office.reconcile import reconcile
+
     require_admin(account, "verify the action log")
     with db.ready(url).connect() as conn:
-        return actionlog.verify(conn)
+        result = actionlog.verify(conn)
+        if result.ok:
+            result.discrepancies = reconcile(conn)
+        return result
 
 
 def verification_zh(v: Verification) -> str:
     """The result of ``verify`` in Chinese."""
     if v.ok:
-        return f"日志链完整：共 {v.records} 条记录，均未被修改或删除"
+        return f"日志链完整：共 {v.records} 条记录，均未被修改或删除；业务数据与日志一致"
+    if v.discrepancies:
+        shown = "；".join(v.discrepancies[:5]) + ("……" if len(v.discrepancies) > 5 else "")
+        return f"日志链完整，但有 {len(v.discrepancies)} 处业务数据与日志不符（被直接修改）：{shown}"
     if v.broken_at is not None:
         return (f"日志链已被破坏：第 {v.broken_at} 号记录校验失败（记录在写入后被修改，"
-                "或其前面的记录被删除、插入或调换）")
-    return f"日志链已被破坏：最新的记录被删除（现有 {v.records} 条，与链头锚点不符）"
+                f"或其前面的记录被删除、插入或调换）。详情：{v.reason}")
+    if "key" in v.reason:
+        return f"无法校验日志：日志密钥文件缺失（{v.reason}）"
+    if v.anchor is not None and v.anchor > v.database_end:
+        return (f"日志链已被破坏：库外锚点记到第 {v.anchor} 号记录，数据库只到第 {v.database_end} 号"
+                f"（{'日志被清空' if v.database_end == 0 else '最新的记录被删除'}）")
+    return f"日志链已被破坏：{v.reason}"
