@@ -8,6 +8,7 @@ import panel as pn
 
 from workbench import validators
 from workbench.errors import WorkbenchError
+from workbench.masking import mask_text
 from workbench.office import records
 from workbench.office.records import NoticeView
 from workbench.office.roles import Role
@@ -25,9 +26,10 @@ CSS = """
 
 def _card(n: NoticeView) -> str:
     stamp = n.published_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    return (f'<div class="wb-notice" id="wb-notice-{n.id}"><div class="wb-notice-title">{html.escape(n.title)}</div>'
-            f'<div class="wb-notice-meta">发布时间：{stamp}　发布人：{html.escape(n.author)}</div>'
-            f'<div class="wb-notice-body">{html.escape(n.content)}</div></div>')
+    return (f'<div class="wb-notice" id="wb-notice-{n.id}">'
+            f'<div class="wb-notice-title">{html.escape(mask_text(n.title))}</div>'
+            f'<div class="wb-notice-meta">发布时间：{stamp}　发布人：{html.escape(mask_text(n.author))}</div>'
+            f'<div class="wb-notice-body">{html.escape(mask_text(n.content))}</div></div>')
 
 
 def page() -> pn.viewable.Viewable:

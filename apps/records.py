@@ -15,6 +15,7 @@ import panel as pn
 from workbench import validators
 from workbench.districts import DISTRICTS, NAMES
 from workbench.errors import WorkbenchError
+from workbench.masking import mask_row
 from workbench.office import package, records
 from workbench.office.records import Rectification, ReportInput, StaffCategory, StaffInput, StatusInput
 from workbench.office.roles import Role
@@ -73,11 +74,11 @@ def district_tab(account, msg: pn.pane.Alert, fields: tuple, lister: Callable, g
         except WorkbenchError as exc:
             ui.show(msg, _zh(exc))
             return
-        table.value = pd.DataFrame([{"区县": r["district_name"], "期间": r["period"],
-                                     **{label: _show_value(r[key], kind) for key, label, kind in fields if
-                                        kind != "area"},
-                                     "上报人": r["submitted_by"], "最后修改": ui.when(r["updated_at"]),
-                                     "版本": r["version"]} for r in rows])
+        table.value = pd.DataFrame([mask_row({"区县": r["district_name"], "期间": r["period"],
+                                              **{label: _show_value(r[key], kind) for key, label, kind in fields
+                                                 if kind != "area"},
+                                              "上报人": r["submitted_by"], "最后修改": ui.when(r["updated_at"]),
+                                              "版本": r["version"]}) for r in rows])
         count.object = f"共 {total} 条" + (f"，显示最新 {LIMIT} 条" if total > LIMIT else "")
 
     flt.param.watch(refresh, "value")
@@ -139,8 +140,8 @@ def staff_tab(account, msg: pn.pane.Alert) -> pn.Column:
             return
         shown.clear()
         shown.update({s.id: s for s in staff})
-        table.value = pd.DataFrame([{"编号": s.id, "类别": s.category.label, "姓名": s.name, "单位": s.unit,
-                                     "区县": s.district_name, "职务": s.position, "联系电话": s.phone}
+        table.value = pd.DataFrame([mask_row({"编号": s.id, "类别": s.category.label, "姓名": s.name, "单位": s.unit,
+                                              "区县": s.district_name, "职务": s.position, "联系电话": s.phone})
                                     for s in staff])
         pick.options = {"（新增人员）": 0, **{f"#{s.id} {s.name}（{s.district_name}）": s.id for s in staff}}
 
