@@ -76,6 +76,25 @@ def test_a_throttled_pair_is_refused_without_a_password_check_and_never_locks_th
         [("login_failed", "wrong password")] * pair["failures"] + [("login_failed", "pair throttled")] * 2)
 
 
+def test_attempts_of_addresses_that_never_come_back_are_pruned(office: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    users(office)
+    monkeypatch.setattr(accounts, "PRUNE_EVERY", 1)
+    p = accounts.login_params()
+    horizon = max(t["within_minutes"] + t["block_minutes"] for t in (p["throttle_pair"], p["throttle_address"]))
+    t0 = now()
+    for i in range(3):
+        refused(office, "ad1", "guess-1234", f"203.0.113.{i}", at=t0)
+
+    def kept() -> set[str]:
+        with db.engine(office).connect() as conn:
+            return set(conn.execute(select(LoginAttempt.address)).scalars())
+
+    accounts.login("dh1", PASSWORD, address="198.51.100.9", at=t0 + timedelta(minutes=horizon - 1), url=office)
+    assert kept() == {"203.0.113.0", "203.0.113.1", "203.0.113.2", "198.51.100.9"}  # still within a window
+    accounts.login("dh1", PASSWORD, address="198.51.100.9", at=t0 + timedelta(minutes=horizon + 1), url=office)
+    assert kept() == {"198.51.100.9"}
+
+
 def test_failures_spread_over_more_than_the_window_do_not_throttle_and_a_success_resets_the_pair(
         office: str) -> None:
     users(office)

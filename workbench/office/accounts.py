@@ -49,6 +49,7 @@ from workbench.validators import PASSWORD, USER_NAME
 
 USERS, ROLES, SESSIONS = User.__table__, UserRole.__table__, UserSession.__table__
 ATTEMPTS = LoginAttempt.__table__
+PRUNE_EVERY = 256  # every so many login attempts, attempts older than any window are deleted
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{2,63}$")
 BAD_LOGIN_ZH = "用户名或密码错误"
 TOO_MANY_ZH = "该地址登录尝试次数过多，请稍后再试"
@@ -264,6 +265,8 @@ def login(username: str, password: str, *, address: str = "-", at: datetime | No
                                             & (ATTEMPTS.c.at < at - timedelta(minutes=horizon))))
         attempt = conn.execute(insert(ATTEMPTS).values(at=at, username=name, address=address, ok=FAILED)
                                ).inserted_primary_key[0]
+        if attempt % PRUNE_EVERY == 0:  # now and then, the rows of addresses that never came back
+            conn.execute(delete(ATTEMPTS).where(ATTEMPTS.c.at < at - timedelta(minutes=horizon)))
     with eng.connect() as conn:
         others = (ATTEMPTS.c.address == address) & (ATTEMPTS.c.id != attempt) & (ATTEMPTS.c.at <= at)
         address_blocked = _throttled(conn, others & (ATTEMPTS.c.ok == FAILED), per_address, at)
