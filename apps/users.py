@@ -66,13 +66,12 @@ def page() -> pn.viewable.Viewable:
             ui.show(msg, getattr(exc, "zh", str(exc)))
             return
         current.clear()
-        current.update({acc.username: (acc, disabled, locked) for acc, disabled, locked in rows})
+        current.update({acc.username: (acc, disabled) for acc, disabled in rows})
         table.value = pd.DataFrame([{
             "用户名": acc.username, "姓名": acc.display_name,
             "区县": NAMES.get(acc.district_code, acc.district_code) if acc.district_code else "市级",
             "角色": "、".join(sorted(r.label for r in acc.roles)),
-            "状态": "已停用" if disabled else (f"锁定至 {locked.astimezone():%H:%M}" if locked else "正常")}
-            for acc, disabled, locked in rows])
+            "状态": "已停用" if disabled else "正常"} for acc, disabled in rows])
         chosen = who.value
         who.options = {"请选择用户": "", **{name: name for name in current}}
         who.value = chosen if chosen in current else ""

@@ -58,7 +58,7 @@ def test_every_admin_service_refuses_a_non_admin(office: str, who: Account) -> N
             call()
         assert e.value.zh == "只有综合管理人员可以执行此操作"
     assert log_count(office) == before  # nothing changed, nothing logged
-    assert [a.username for a, _, _ in accounts.list_users(office)] == ["target"]
+    assert [a.username for a, _ in accounts.list_users(office)] == ["target"]
     accounts.login("target", PASSWORD, url=office)  # password and state untouched
 
 
@@ -78,8 +78,8 @@ def test_admin_manages_users_and_is_named_in_the_log(office: str) -> None:
     accounts.login("zhang.san", new, url=office)
     changed = admin.set_roles(ADMIN, "zhang.san", ["city_reviewer"], "110108", url=office)
     assert changed.roles == {Role.CITY_REVIEWER} and changed.district_code is None  # city roles have no district
-    (listed, disabled, locked), = admin.users(ADMIN, url=office)
-    assert listed == changed and not disabled and locked is None
+    (listed, disabled), = admin.users(ADMIN, url=office)
+    assert listed == changed and not disabled
     with db.engine(office).connect() as conn:
         actors = conn.execute(select(ActionLog.actor, ActionLog.action)
                               .where(ActionLog.action.in_(["user_add", "user_change"]))).all()
@@ -178,7 +178,7 @@ def test_log_verify_in_chinese_names_a_wiped_log(log_office: str) -> None:
 def test_demo_users_are_created_once_with_every_role(office: str) -> None:
     created = demo_users(office)
     assert [c[0] for c in created] == [u[0] for u in DEMO_USERS]
-    listed = {acc.username: acc for acc, _, _ in accounts.list_users(office)}
+    listed = {acc.username: acc for acc, _ in accounts.list_users(office)}
     assert set().union(*(acc.roles for acc in listed.values())) == set(Role)
     assert len({acc.district_code for acc in listed.values() if acc.district_code}) >= 3
     name, _, _, password = created[0]

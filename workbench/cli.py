@@ -299,8 +299,8 @@ def _users(args: argparse.Namespace) -> int:
             acc = accounts.set_roles(args.username, args.role, args.district, actor="cli")
             print(f"{acc.username}: {', '.join(sorted(acc.roles))}")
         case "list":
-            for acc, disabled, locked in accounts.list_users():
-                state = "disabled" if disabled else (f"locked until {locked:%H:%M}" if locked else "active")
+            for acc, disabled in accounts.list_users():
+                state = "disabled" if disabled else "active"
                 print(f"{acc.username:<20} {acc.district_code or '-':<8} {state:<20} {','.join(sorted(acc.roles))}"
                       f"  {acc.display_name}")
     return 0

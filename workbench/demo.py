@@ -34,7 +34,7 @@ def demo_users(url: str | None = None) -> list[tuple[str, str, str, str]]:
     of the ones created (an existing user keeps its password and is not returned)."""
     from workbench.office import accounts
 
-    existing = {acc.username for acc, _, _ in accounts.list_users(url)}
+    existing = {acc.username for acc, _ in accounts.list_users(url)}
     created = []
     for username, display, roles, district in DEMO_USERS:
         if username in existing:

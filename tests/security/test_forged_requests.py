@@ -66,7 +66,7 @@ def test_admin_changes_need_a_known_user_and_never_fall_back(office: str) -> Non
     with pytest.raises(PermissionDenied, match="own admin role"):
         admin.set_roles(ADMIN, "boss", ["city_handler"], url=office)
     assert log_count(office) == before
-    listed = {a.username: (a.roles, disabled) for a, disabled, _ in accounts.list_users(office)}
+    listed = {a.username: (a.roles, disabled) for a, disabled in accounts.list_users(office)}
     assert listed == {"boss": ({Role.ADMIN}, False), "zhang.san": ({Role.DISTRICT_HANDLER}, False)}
 
 
@@ -135,7 +135,7 @@ def server(tmp_path_factory):
 
 
 def users_state(url: str) -> dict[str, tuple[bool, frozenset]]:
-    return {a.username: (disabled, a.roles) for a, disabled, _ in accounts.list_users(url)}
+    return {a.username: (disabled, a.roles) for a, disabled in accounts.list_users(url)}
 
 
 def user_changes(url: str) -> int:

@@ -235,13 +235,13 @@ def set_roles(username: str, roles: list[str] | tuple[str, ...], district: str |
         return _account(conn, _user_row(conn, username))
 
 
-def list_users(url: str | None = None) -> list[tuple[Account, bool, datetime | None]]:
-    """Every user with whether it is disabled, and None where a lock-out time once stood:
-    failed logins throttle a (name, address) pair or an address, never lock an account."""
+def list_users(url: str | None = None) -> list[tuple[Account, bool]]:
+    """Every user with whether it is disabled (failed logins throttle a name and address or an
+    address, never lock an account)."""
     eng = db.ready(url)
     with eng.connect() as conn:
         rows = conn.execute(select(USERS).order_by(USERS.c.username)).all()
-        return [(_account(conn, r), bool(r.disabled), None) for r in rows]
+        return [(_account(conn, r), bool(r.disabled)) for r in rows]
 
 
 def login(username: str, password: str, *, address: str = "-", at: datetime | None = None,

@@ -10,8 +10,6 @@ name is refused ("请先选择用户"), an unknown one named ("用户 x 不存�
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from workbench.districts import DISTRICTS
 from workbench.errors import OfficeError, PermissionDenied
 from workbench.office import accounts
@@ -55,8 +53,8 @@ def _target(username: str | None) -> str:
     return name
 
 
-def users(actor: Account, *, url: str | None = None) -> list[tuple[Account, bool, datetime | None]]:
-    """Every user with whether it is disabled and until when it is locked."""
+def users(actor: Account, *, url: str | None = None) -> list[tuple[Account, bool]]:
+    """Every user with whether it is disabled."""
     require_admin(actor, "list users")
     return accounts.list_users(url)
 

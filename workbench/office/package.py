@@ -330,7 +330,7 @@ def cli_account(username: str | None, url: str | None = None) -> Account:
         return Account(0, "cli", "命令行操作员", None, frozenset({Role.CITY_HANDLER}))
     from workbench.office.accounts import list_users
 
-    for acc, disabled, _ in list_users(url):
+    for acc, disabled in list_users(url):
         if acc.username == username:
             if disabled:
                 raise OfficeError(f"user {username!r} is disabled", f"用户 {username} 已停用")
