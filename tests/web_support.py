@@ -106,7 +106,13 @@ def http_login(client, base: str, user: str, password: str = PASSWORD, next_: st
 
 def login(browser, base: str, user: str, password: str = PASSWORD):
     """A new browser context logged in as ``user``, on the work queue."""
-    page = browser.new_context(accept_downloads=True).new_page()
+    return login_in(browser.new_context(accept_downloads=True), base, user, password)
+
+
+def login_in(context, base: str, user: str, password: str = PASSWORD):
+    """A new page of ``context`` (a test's own, with its hooks) logged in as ``user``, on the
+    work queue."""
+    page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(base + "/")
     page.fill("#username", user)
@@ -115,3 +121,16 @@ def login(browser, base: str, user: str, password: str = PASSWORD):
     page.wait_for_url(base + "/")
     page.get_by_text("我的工作队列").first.wait_for()
     return page
+
+
+def office_parameters(tmp_path: Path, section: str, **values: object) -> Path:
+    """A parameters folder of our own (a copy of the shipped one) whose office.yaml has these
+    values in ``section`` (``serve``, ``attachments``, …); for WORKBENCH_PARAMETERS."""
+    import yaml
+
+    params = tmp_path / "parameters"
+    shutil.copytree(ROOT / "parameters", params)
+    office = yaml.safe_load((params / "office.yaml").read_text(encoding="utf-8"))
+    office[section].update(values)
+    (params / "office.yaml").write_text(yaml.safe_dump(office, allow_unicode=True), encoding="utf-8")
+    return params

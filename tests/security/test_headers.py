@@ -7,13 +7,11 @@ Real HTTP against `workbench serve`."""
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import httpx
 import pytest
-import yaml
-from web_support import PASSWORD, ROOT, http_login, server_process
+from web_support import PASSWORD, http_login, office_parameters, server_process
 
 from workbench.web.auth import COOKIE, LOGIN_COOKIE
 
@@ -60,15 +58,6 @@ def test_every_kind_of_response_carries_the_security_headers(tmp_path: Path) -> 
             secured(r)
 
 
-def parameters(tmp_path: Path, **serve) -> Path:
-    params = tmp_path / "parameters"
-    shutil.copytree(ROOT / "parameters", params)
-    office = yaml.safe_load((params / "office.yaml").read_text(encoding="utf-8"))
-    office["serve"].update(serve)
-    (params / "office.yaml").write_text(yaml.safe_dump(office, allow_unicode=True), encoding="utf-8")
-    return params
-
-
 def set_cookies(r: httpx.Response) -> dict[str, set[str]]:
     """The cookies a response sets, each with its attributes (lower case)."""
     out = {}
@@ -103,7 +92,7 @@ def secure(cookies: dict[str, set[str]]) -> set[bool]:
 
 @pytest.mark.parametrize("mode", ["auto", "always", "never"])
 def test_cookies_are_secure_per_the_parameter_and_a_trusted_proxy(tmp_path: Path, mode: str) -> None:
-    params = parameters(tmp_path, secure_cookies=mode, trusted_proxies=["127.0.0.2"])
+    params = office_parameters(tmp_path, "serve", secure_cookies=mode, trusted_proxies=["127.0.0.2"])
     with server_process(tmp_path / "home", SETUP, params, procs=1) as (base, _):
         plain = secure(login_cookies(base))
         untrusted = secure(login_cookies(base, "127.0.0.1", "https"))  # no proxy of ours

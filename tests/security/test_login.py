@@ -7,15 +7,13 @@ HTTP against `workbench serve` (a second client address is a second loopback add
 from __future__ import annotations
 
 import re
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from sqlalchemy import func, select
-from web_support import PASSWORD, ROOT, http_login, login_form, server_process
+from web_support import PASSWORD, http_login, login_form, office_parameters, server_process
 
 from workbench.errors import AuthError
 from workbench.office import accounts, db
@@ -241,19 +239,9 @@ def test_http_csrf_token_is_checked_before_any_password(tmp_path: Path) -> None:
     assert len(office_rows(home, LoginAttempt)) == 1
 
 
-def proxied_parameters(tmp_path: Path, **serve) -> Path:
-    """A parameters folder of our own with these ``serve:`` settings."""
-    params = tmp_path / "parameters"
-    shutil.copytree(ROOT / "parameters", params)
-    office = yaml.safe_load((params / "office.yaml").read_text(encoding="utf-8"))
-    office["serve"].update(serve)
-    (params / "office.yaml").write_text(yaml.safe_dump(office, allow_unicode=True), encoding="utf-8")
-    return params
-
-
 def test_http_forwarded_for_is_believed_only_from_a_trusted_proxy(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    params = proxied_parameters(tmp_path, trusted_proxies=["127.0.0.2/32"])
+    params = office_parameters(tmp_path, "serve", trusted_proxies=["127.0.0.2/32"])
     with server_process(home, SETUP, params, procs=1) as (base, _):
         forwarded = {"X-Forwarded-For": "198.51.100.77, 127.0.0.2"}
         with client("127.0.0.1") as c:  # not a proxy of ours: its header is ignored

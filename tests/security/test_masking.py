@@ -381,21 +381,16 @@ def looked_at(page, frames: list[str]) -> str:
 
 
 def watched(browser, base: str, user: str):
-    from web_support import PASSWORD
+    from web_support import login_in
 
     context = browser.new_context()
-    page = context.new_page()
-    page.set_default_timeout(60_000)
     frames: list[str] = []
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(
-        payload if isinstance(payload, str) else payload.decode("utf-8", "replace"))))
-    page.goto(base + "/")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.click("#login")
-    page.wait_for_url(base + "/")
-    page.get_by_text("我的工作队列").first.wait_for()
-    return page, frames
+
+    def received(payload: str | bytes) -> None:
+        frames.append(payload if isinstance(payload, str) else payload.decode("utf-8", "replace"))
+
+    context.on("page", lambda page: page.on("websocket", lambda ws: ws.on("framereceived", received)))
+    return login_in(context, base, user), frames
 
 
 @pytest.mark.browser

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from test_monthly import cli, ok
-from web_support import PASSWORD, need_chromium, server_process
+from web_support import PASSWORD, login_in, need_chromium, server_process
 
 pytestmark = pytest.mark.browser
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -106,14 +106,7 @@ def blocked_login(browser, base: str, user: str):
     """A new blocking browser context logged in as ``user``; returns (page, blocker)."""
     context = browser.new_context()
     blocker = Blocker(context)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(base + "/")
-    page.fill("#username", user)
-    page.fill("#password", PASSWORD)
-    page.click("#login")
-    page.wait_for_url(base + "/")
-    return page, blocker
+    return login_in(context, base, user), blocker
 
 
 def settled(page, text: str) -> None:

@@ -9,14 +9,13 @@ from __future__ import annotations
 import base64
 import io
 import json
-import shutil
 import zipfile
 
 import pytest
 import yaml
 from sqlalchemy import func, select
 from test_office_publish import evaluation
-from web_support import ROOT, login, serving
+from web_support import ROOT, login, office_parameters, serving
 
 from workbench.errors import OfficeError
 from workbench.office import actionlog, db, uploads, workflow
@@ -130,12 +129,7 @@ def test_size_limit_is_the_parameter(office: str, problem: int, home, tmp_path, 
     assert e.value.zh == "附件不能超过 10 MB"
     assert [r.filename for r in stored(office)] == ["max.pdf"]
     # another limit in the parameters is the one applied, and said in its own unit
-    params = tmp_path / "parameters"
-    shutil.copytree(ROOT / "parameters", params)
-    office_yaml = yaml.safe_load((params / "office.yaml").read_text(encoding="utf-8"))
-    office_yaml["attachments"]["max_bytes"] = 2048
-    (params / "office.yaml").write_text(yaml.safe_dump(office_yaml, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setenv("WORKBENCH_PARAMETERS", str(params))
+    monkeypatch.setenv("WORKBENCH_PARAMETERS", str(office_parameters(tmp_path, "attachments", max_bytes=2048)))
     with pytest.raises(OfficeError) as e:
         workflow.attach(DH, problem, "small.pdf", PDF + b" " * 2048, url=office)
     assert e.value.zh == "附件不能超过 2 KB"
