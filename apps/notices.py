@@ -14,6 +14,7 @@ from workbench.office.records import NoticeView
 from workbench.office.roles import Role
 from workbench.web import ui
 from workbench.web.auth import current_account
+from workbench.web.widgets import guard
 
 PAGE_SIZE = 20
 CSS = """
@@ -112,8 +113,8 @@ def page() -> pn.viewable.Viewable:
             on_pick()
 
         pick.param.watch(on_pick, "value")
-        publish.on_click(on_publish)
-        withdraw.on_click(on_withdraw)
+        publish.on_click(guard(msg, on_publish, publish))
+        withdraw.on_click(guard(msg, on_withdraw, withdraw))
         parts += [pn.pane.HTML("<h3>发布 / 修改通知</h3>"), pick, title, content, pn.Row(publish, withdraw)]
     refresh()
     return pn.Column(*parts, sizing_mode="stretch_width")

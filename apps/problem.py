@@ -18,6 +18,7 @@ from workbench.office import workflow
 from workbench.office.states import ACTION_LABELS, Action, Conclusion, ProblemState, transition
 from workbench.web import ui
 from workbench.web.auth import current_account
+from workbench.web.widgets import guard
 
 CONCLUSIONS = {c.label: c.value for c in Conclusion}
 
@@ -116,7 +117,7 @@ def page() -> pn.viewable.Viewable:
             evidence_table.value = pd.DataFrame(full.evidence)
             ui.show(msg, "已显示完整号码，本次查看已记录日志", "success")
 
-        button.on_click(on_reveal)
+        button.on_click(guard(msg, on_reveal, button))
         return pn.Row(purpose, button, align="end")
 
     def comment_form() -> pn.Column:
@@ -131,13 +132,13 @@ def page() -> pn.viewable.Viewable:
                 return
             render()
 
-        send.on_click(on_send)
+        send.on_click(guard(msg, on_send, send))
         return pn.Column(text, send)
 
     def upload_form() -> pn.Column:
         """The size is checked in the browser before sending, everything again on the server
         (``workflow.attach``: type from the content, size, name)."""
-        from workbench.web.widgets import SizedFileInput, guard
+        from workbench.web.widgets import SizedFileInput
 
         upload = SizedFileInput.for_attachments(name="上传附件")
         send = pn.widgets.Button(name="上传", button_type="primary")
@@ -178,7 +179,7 @@ def page() -> pn.viewable.Viewable:
             ui.show(msg, "核查结果已保存", "success")
             render()
 
-        save.on_click(on_save)
+        save.on_click(guard(msg, on_save, save))
         return pn.Column(conclusion, involved, recovered, fines, rectified, persons, description, save)
 
     def actions_form(v: workflow.ProblemView) -> pn.Column:
@@ -202,7 +203,7 @@ def page() -> pn.viewable.Viewable:
                     kw["deadline"] = datetime.combine(deadline.value, time(23, 59)).astimezone()
                 act(action, opinion.value, **kw)
 
-            b.on_click(click)
+            b.on_click(guard(msg, click, b))
             buttons.append(b)
         extra = [district] if Action.REASSIGN in possible else []
         extra += [deadline] if Action.REQUEST_DEFERRAL in possible else []

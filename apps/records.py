@@ -22,6 +22,7 @@ from workbench.office.roles import Role
 from workbench.periods import add_months
 from workbench.web import ui
 from workbench.web.auth import current_account
+from workbench.web.widgets import guard
 
 LIMIT = 100
 RECT = {r.label: r.value for r in Rectification}
@@ -116,9 +117,9 @@ def district_tab(account, msg: pn.pane.Alert, fields: tuple, lister: Callable, g
             status.object = f"本期已上报（第 {new} 版），修改后提交"
             refresh()
 
-        load.on_click(on_load)
+        load.on_click(guard(msg, on_load, load))
         period.param.watch(on_load, "value")
-        save.on_click(on_save)
+        save.on_click(guard(msg, on_save, save))
         on_load()
         parts += [pn.pane.HTML(f"<h3>{NAMES.get(district, district)}上报</h3>"), period, status,
                   *widgets.values(), pn.Row(load, save)]
@@ -197,8 +198,8 @@ def staff_tab(account, msg: pn.pane.Alert) -> pn.Column:
             done("人员信息已删除")
 
         pick.param.watch(on_pick, "value")
-        save.on_click(on_save)
-        remove.on_click(on_remove)
+        save.on_click(guard(msg, on_save, save))
+        remove.on_click(guard(msg, on_remove, remove))
         parts += [pn.pane.HTML("<h3>维护人员信息</h3>"), pick, pn.Row(category, district), pn.Row(name, unit),
                   pn.Row(position, phone), pn.Row(save, remove)]
     refresh()
@@ -229,7 +230,7 @@ def package_tab(msg: pn.pane.Alert) -> pn.Column:
         anchor.object = f"日志锚点：第 {a['seq']} 条记录，MAC <code>{a['mac']}</code>"
         ui.show(msg, f"{pkg.period} 数据包已生成（已记录日志）", "success")
 
-    build.on_click(on_build)
+    build.on_click(guard(msg, on_build, build))
     return pn.Column(pn.pane.HTML("<p>上传监察局已批准的问题（含核查结果与处理记录）、区县监督上报、监督落实完成情况"
                                   "及问题统计，附清单（行数与 SHA-256）。</p>"),
                      pn.Row(period, build), download, table, anchor, sizing_mode="stretch_width")

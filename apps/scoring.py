@@ -17,6 +17,7 @@ from workbench.office import archive, statistics
 from workbench.office.roles import Role
 from workbench.web import ui
 from workbench.web.auth import current_account
+from workbench.web.widgets import guard
 
 FONT = "Noto Sans CJK SC"
 PARTS = ("warning", "rectification", "recovered_money", "recovered_fund", "extra")
@@ -99,8 +100,8 @@ def page() -> pn.viewable.Viewable:
         render()
 
     period.param.watch(render, "value")
-    save.on_click(on_save)
-    do_archive.on_click(on_archive)
+    save.on_click(guard(msg, on_save, save))
+    do_archive.on_click(guard(msg, on_archive, do_archive))
     render()
     rules = pn.pane.HTML("<p>各项得分 = 权重 × min(1, 比率 ÷ 满分比率)，权重与公式见 parameters/scoring.yaml；"
                          "综合评分 = 四项得分 + 额外得分。</p>")

@@ -18,7 +18,7 @@ from web_support import login, serving
 from workbench.errors import OfficeError, PermissionDenied
 from workbench.office import accounts, admin, db, workflow
 from workbench.office.accounts import Account
-from workbench.office.models import ActionLog, Problem
+from workbench.office.models import ActionLog, Problem, ProblemFinding
 from workbench.office.publish import publish
 from workbench.office.roles import Role
 from workbench.office.states import ACTION_LABELS, Action
@@ -282,3 +282,26 @@ def test_tampered_queue_table_changes_nothing(server, browser) -> None:
     alert(page, "已处理 1 个")
     after = states(url)
     assert after[own] == ("district_handling", before[own][1] + 1) and after[other] == before[other]
+
+
+@pytest.mark.browser
+def test_a_click_on_a_disabled_button_of_the_problem_page_changes_nothing(server, browser) -> None:
+    """The findings form is disabled until the problem is being handled: a click forged onto its
+    save button (and a forged conclusion) is refused with one message; nothing is saved."""
+    url = HOMES["office"]
+    with db.engine(url).connect() as conn:
+        own = conn.execute(select(Problem.id).where(Problem.district_code == OWN)).scalar_one()
+    before = states(url)
+    page = login(browser, server, "dh1")
+    page.goto(f"{server}/problem?id={own}")
+    page.locator("#wb-state").wait_for()
+    page.wait_for_load_state("networkidle")
+    bokeh(page, """const save = find(m => m.label === "保存核查结果")
+                   if (!save.disabled) throw new Error("the findings form is open")
+                   const pick = find(m => m.title === "核查结论")
+                   pick.value = "true"
+                   save.trigger_event(new (Bokeh.require("core/bokeh_events").ButtonClick)())""")
+    alert(page, "页面数据与服务器不一致")
+    with db.engine(url).connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ProblemFinding)).scalar_one() == 0
+    assert states(url) == before
