@@ -1,0 +1,1 @@
+"""The Panel pages served by ``workbench serve`` (installed as ``workbench.apps``)."""
