@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Connection, and_, func, select
 
 from workbench.errors import UsageError
+from workbench.money import cents
 from workbench.office import db
 from workbench.office.models import IndicatorRun, RunHit, RunIndicator
 from workbench.office.runs import SUCCEEDED
@@ -27,7 +28,6 @@ from workbench.outputs import atomic_write, check_out
 from workbench.periods import check_period
 
 HEADER = ("indicator_code", "period", "subject_type", "subject_key", "district_code", "amount")
-CENT = Decimal("0.01")
 EXCLUDED_SUBJECTS = frozenset({"district"})  # not a subject type of the export (cli.md)
 
 RUN = IndicatorRun.__table__
@@ -96,7 +96,7 @@ def export_problems(period: str, out: Path | str, url: str | None = None) -> int
         w = csv.writer(f, lineterminator="\n")
         w.writerow(HEADER)
         for h in hits:
-            amount = "" if h.amount is None else f"{Decimal(h.amount).quantize(CENT):.2f}"
+            amount = "" if h.amount is None else f"{cents(h.amount):.2f}"
             w.writerow((h.indicator_code, period, h.subject_type, h.subject_key, h.district_code, amount))
     return len(hits)
 

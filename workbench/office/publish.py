@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, insert, select, update
@@ -30,6 +30,7 @@ from workbench import params as param_files
 from workbench.districts import CITY_CODE, DISTRICT_CODES
 from workbench.errors import WorkbenchError
 from workbench.indicators.runner import Evaluation, Problem
+from workbench.money import cents
 from workbench.office import actionlog, db, reconcile
 from workbench.office.models import OfficeLock, ProblemEvent, ProblemEvidence, RunHit, RunIndicator, now
 from workbench.office.models import Problem as ProblemRow
@@ -38,7 +39,6 @@ from workbench.office.states import SYSTEM, Action, ProblemState
 from workbench.periods import check_period
 
 CHUNK = 900           # IN-list size (Oracle allows 1000)
-CENT = Decimal("0.01")
 
 P = ProblemRow.__table__
 EVIDENCE = ProblemEvidence.__table__
@@ -47,11 +47,6 @@ HIT = RunHit.__table__
 RUN_INDICATOR = RunIndicator.__table__
 LOCK = OfficeLock.__table__
 CLOSED = ProblemState.CLOSED.value
-
-
-def cents(amount: Decimal | None) -> Decimal | None:
-    """An amount rounded to 0.01 (half up), as stored in Numeric(18, 2)."""
-    return None if amount is None else Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def route(district_code: str | None) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -48,6 +48,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from workbench import validators as v
 from workbench.districts import CITY_CODE, DISTRICTS, NAMES
 from workbench.errors import OfficeError, PermissionDenied, StaleEdit, UsageError
+from workbench.money import parse as parse_money
 from workbench.office import actionlog, db
 from workbench.office.accounts import Account
 from workbench.office.models import ACTOR, AMOUNT, CODE, DISTRICT, PERIOD, Base, now
@@ -58,7 +59,6 @@ from workbench.periods import check_period
 TITLE, NAME, UNIT, POSITION, PHONE = (v.TITLE.limit, v.PERSON_NAME.limit, v.UNIT.limit, v.POSITION.limit,
                                       v.PHONE.limit)
 MAX_CONTENT = v.CONTENT.limit   # characters of a notice or a report summary
-CENT = Decimal("0.01")
 PHONE_RE = re.compile(r"^[0-9+][0-9 ()-]{5,30}$")
 CITY_ROLES = (Role.CITY_HANDLER, Role.CITY_REVIEWER)
 DISTRICT_ROLES = (Role.DISTRICT_HANDLER, Role.DISTRICT_REVIEWER)
@@ -174,18 +174,6 @@ class Rectification(StrEnum):
 
 
 # ------------------------------------------------------------------ validation
-def money(value: Decimal | str | int | None, zh: str) -> Decimal:
-    """A non-negative amount of at most two decimals (empty means 0)."""
-    try:
-        d = Decimal(str("" if value is None else value).strip().replace(",", "") or "0")
-    except InvalidOperation:
-        raise OfficeError(f"{value!r} is not an amount ({zh})", f"{zh}不是有效金额") from None
-    if not d.is_finite() or d < 0 or d != d.quantize(CENT) or d >= Decimal("1e16"):
-        raise OfficeError(f"{value!r} is not an amount of at most two decimals ({zh})",
-                          f"{zh}须为非负金额，最多两位小数")
-    return d.quantize(CENT)
-
-
 def count(value: int | str | None, zh: str) -> int:
     """A non-negative whole number (empty means 0)."""
     try:
@@ -435,16 +423,16 @@ def _report_fields(r: ReportInput) -> dict[str, Any]:
     except ValueError:
         raise OfficeError(f"unknown rectification status {r.rectification!r}", "请选择整改情况") from None
     return {"summary": v.SUMMARY.clean(r.summary),
-            "amount_involved": money(r.amount_involved, "涉及金额"),
-            "amount_recovered": money(r.amount_recovered, "追回金额"), "rectification": rect.value}
+            "amount_involved": parse_money(r.amount_involved, "涉及金额"),
+            "amount_recovered": parse_money(r.amount_recovered, "追回金额"), "rectification": rect.value}
 
 
 def _status_fields(s: StatusInput) -> dict[str, Any]:
     return {"inspections": count(s.inspections, "检查次数"), "problems_found": count(s.problems_found, "发现问题数"),
-            "fund_losses_found": money(s.fund_losses_found, "发现基金损失金额"),
+            "fund_losses_found": parse_money(s.fund_losses_found, "发现基金损失金额"),
             "problems_handled": count(s.problems_handled, "已处理问题数"),
-            "losses_recovered": money(s.losses_recovered, "追回损失金额"),
-            "fines_recovered": money(s.fines_recovered, "收缴罚款金额"),
+            "losses_recovered": parse_money(s.losses_recovered, "追回损失金额"),
+            "fines_recovered": parse_money(s.fines_recovered, "收缴罚款金额"),
             "persons_punished": count(s.persons_punished, "处理处罚人数")}
 
 
