@@ -221,7 +221,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(path)
             return 0
         case "indicators":
-            from workbench.indicators.service import run_indicators
+            from workbench.detection import run_indicators
 
             only = args.only.split(",") if args.only else None
             return run_indicators(args.period, only=only, overrides=args.param, dry_run=args.dry_run,
