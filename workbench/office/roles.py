@@ -1,4 +1,6 @@
-"""The office's roles (README, Roles) and their Chinese labels."""
+"""The office's roles (README, Roles) and their Chinese labels. What each may do, and where,
+is ``workbench.access``. ``annuity_reporter`` is an annuity institution's staff: it acts only
+on its own institution's annuity reports (an account bound to no institution may do nothing)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ class Role(StrEnum):
     CITY_HANDLER = "city_handler"
     CITY_REVIEWER = "city_reviewer"
     ADMIN = "admin"
+    ANNUITY_REPORTER = "annuity_reporter"
 
     @property
     def label(self) -> str:
@@ -28,4 +31,5 @@ LABELS = {
     Role.CITY_HANDLER: "市基金监督处疑似问题处理人",
     Role.CITY_REVIEWER: "市基金监督处疑似问题审核人",
     Role.ADMIN: "综合管理人员",
+    Role.ANNUITY_REPORTER: "年金机构报表填报人",
 }

@@ -2,9 +2,13 @@
 
 The stored value of a state is its ASCII code (portable column, stable in URLs and
 exports); ``label`` is the Chinese name shown to people. ``TRANSITIONS`` is the table of
-workflow.md: (from state, action) -> (to state, roles allowed). Actions applicable to
-any open state (reassign, escalate, deferral) are in ``ANY_OPEN``. Applying a transition
-(permissions, opinion required, event appended) is the workflow service's job.
+workflow.md: (from state, action) -> (to state, roles allowed), for district problems and,
+in ``CITY_TRANSITIONS``, for problems of the city level (subject district 110000: the city
+office handles and approves them, no district steps). Actions applicable to any open state
+(reassign, escalate, deferral) are in ``ANY_OPEN`` (both levels). ``transition(state, action,
+city_level)`` is the one lookup. Who may take a transition on which problem (roles, district
+scope) is decided by ``workbench.access``; applying it (opinion required, event appended) is
+the workflow service's job.
 """
 
 from __future__ import annotations
@@ -12,11 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from workbench.districts import CITY_CODE
+
 
 class ProblemState(StrEnum):
     PENDING = "pending"                    # 待处理 (issued by the monthly run)
     DISTRICT_HANDLING = "district_handling"  # 区县处理中
     DISTRICT_REVIEW = "district_review"    # 区县待审核
+    CITY_HANDLING = "city_handling"        # 市级处理中 (city-level problems only)
     CITY_REVIEW = "city_review"            # 市级待审核
     CITY_APPROVAL = "city_approval"        # 市级待审批
     CLOSED = "closed"                      # 已办结
@@ -41,6 +48,7 @@ LABELS: dict[ProblemState, str] = {
     ProblemState.PENDING: "待处理",
     ProblemState.DISTRICT_HANDLING: "区县处理中",
     ProblemState.DISTRICT_REVIEW: "区县待审核",
+    ProblemState.CITY_HANDLING: "市级处理中",
     ProblemState.CITY_REVIEW: "市级待审核",
     ProblemState.CITY_APPROVAL: "市级待审批",
     ProblemState.CLOSED: "已办结",
@@ -97,6 +105,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.CITY_APPROVAL, A.APPROVE, S.CLOSED, ("city_reviewer",)),
     Transition(S.CITY_APPROVAL, A.RETURN, S.CITY_REVIEW, ("city_reviewer",), opinion_required=True),
 )
+"""The district rows of workflow.md (a problem of one of the 17 districts)."""
+
+CITY_TRANSITIONS: tuple[Transition, ...] = (
+    Transition(S.PENDING, A.START, S.CITY_HANDLING, ("city_handler",)),
+    Transition(S.CITY_HANDLING, A.SUBMIT, S.CITY_APPROVAL, ("city_handler",)),
+    Transition(S.CITY_APPROVAL, A.APPROVE, S.CLOSED, ("city_reviewer",)),
+    Transition(S.CITY_APPROVAL, A.RETURN, S.CITY_HANDLING, ("city_reviewer",), opinion_required=True),
+)
+"""The city-level rows of workflow.md (a problem of subject district 110000)."""
 
 # Actions on any open problem: (action, resulting state or None = unchanged, roles, opinion required).
 ANY_OPEN: tuple[tuple[Action, ProblemState | None, tuple[str, ...], bool], ...] = (
@@ -109,24 +126,47 @@ ANY_OPEN: tuple[tuple[Action, ProblemState | None, tuple[str, ...], bool], ...] 
     (A.REFUSE_DEFERRAL, None, ("city_reviewer",), True),
 )
 
-ALLOWED: dict[tuple[ProblemState, Action], Transition] = {(t.source, t.action): t for t in TRANSITIONS}
-for _state in OPEN_STATES:
-    for _action, _target, _roles, _opinion in ANY_OPEN:
-        ALLOWED[(_state, _action)] = Transition(_state, _action, _target or _state, _roles, _opinion)
+
+def _table(rows: tuple[Transition, ...]) -> dict[tuple[ProblemState, Action], Transition]:
+    out = {(t.source, t.action): t for t in rows}
+    states = {t.source for t in rows} | {t.target for t in rows}
+    for state in (s for s in OPEN_STATES if s in states):
+        for action, target, roles, opinion in ANY_OPEN:
+            out[(state, action)] = Transition(state, action, target or state, roles, opinion)
+    return out
 
 
-def allowed_actions(state: ProblemState) -> list[Action]:
+ALLOWED: dict[tuple[ProblemState, Action], Transition] = _table(TRANSITIONS)
+"""(state, action) -> transition for district problems."""
+CITY_ALLOWED: dict[tuple[ProblemState, Action], Transition] = _table(CITY_TRANSITIONS)
+"""(state, action) -> transition for city-level problems (110000)."""
+
+
+def table(city_level: bool = False) -> dict[tuple[ProblemState, Action], Transition]:
+    """The transitions of a district problem, or of a city-level one."""
+    return CITY_ALLOWED if city_level else ALLOWED
+
+
+def is_city_level(district_code: str | None) -> bool:
+    """Whether a problem of ``district_code`` is of the city level (110000: the city office
+    handles it; README, Districts)."""
+    return district_code == CITY_CODE
+
+
+def allowed_actions(state: ProblemState, city_level: bool = False) -> list[Action]:
     """The workflow actions possible from ``state`` (none from 已办结)."""
-    return [action for (source, action) in ALLOWED if source is state]
+    return [action for (source, action) in table(city_level) if source is state]
 
 
-def transition(state: ProblemState, action: Action) -> Transition:
-    """The transition of ``action`` from ``state``; ValueError naming both if not allowed."""
+def transition(state: ProblemState, action: Action, city_level: bool = False) -> Transition:
+    """The transition of ``action`` from ``state`` for a district problem or, with
+    ``city_level``, a city-level one; ValueError naming both if not allowed."""
     try:
-        return ALLOWED[(state, action)]
+        return table(city_level)[(state, action)]
     except KeyError:
-        possible = ", ".join(a.value for a in allowed_actions(state)) or "none"
-        raise ValueError(f"action {action.value!r} is not allowed from {state.label} "
+        possible = ", ".join(a.value for a in allowed_actions(state, city_level)) or "none"
+        level = "city-level " if city_level else ""
+        raise ValueError(f"action {action.value!r} is not allowed from {state.label} on a {level}problem "
                          f"(allowed: {possible})") from None
 
 
