@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, func, insert, select, true, update
+from sqlalchemy import Connection, and_, false, func, insert, or_, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from workbench import params as param_files
@@ -130,6 +130,28 @@ class QueueFilter:
     open_only: bool = False
     overdue_only: bool = False
     escalated_only: bool = False
+    mine: bool = False  # only the problems the account can act on now (``work``)
+
+
+def work(account: Account) -> ColumnElement[bool]:
+    """The problems ``account`` can act on now (its queue's default): a state from which one of
+    its roles takes a workflow step (district rows for district problems, city-level rows for
+    110000), and for the roles deciding them a pending escalation or deferral request."""
+    from workbench.districts import CITY_CODE
+    from workbench.office.states import ANY_OPEN, CITY_TRANSITIONS, TRANSITIONS
+
+    held = {r.value for r in account.roles}
+    city = P.c.district_code == CITY_CODE
+    parts = []
+    for rows, level in ((TRANSITIONS, P.c.district_code != CITY_CODE), (CITY_TRANSITIONS, city)):
+        states = sorted({t.source.value for t in rows if held & set(t.roles)})
+        if states:
+            parts.append(and_(level, P.c.state.in_(states)))
+    for action, pending in ((Action.APPROVE_ESCALATION, P.c.escalation == "requested"),
+                            (Action.GRANT_DEFERRAL, P.c.deferral_until.is_not(None))):
+        if any(a is action and held & set(roles) for a, _, roles, _ in ANY_OPEN):
+            parts.append(and_(pending, P.c.state != ProblemState.CLOSED.value))
+    return or_(*parts) if parts else false()
 
 
 def queue(account: Account, f: QueueFilter = QueueFilter(), *, limit: int = 50, offset: int = 0,
@@ -152,6 +174,8 @@ def queue(account: Account, f: QueueFilter = QueueFilter(), *, limit: int = 50, 
         cond.append(and_(P.c.first_period <= f.period, P.c.last_period >= f.period))
     if f.escalated_only:
         cond.append(P.c.escalation.is_not(None))
+    if f.mine:
+        cond.append(work(account))
     where = and_(*cond)
     with db.ready(url).connect() as conn:
         total = conn.execute(select(func.count()).select_from(P).where(where)).scalar_one()
