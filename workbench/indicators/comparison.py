@@ -129,7 +129,7 @@ def zh_016(ctx: Context, p: dict):
     "ZH-017", "就业登记单位未参保", line=BusinessLine.GENERAL, subject=SubjectType.UNIT,
     severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, CONTRIB_COLLECTION, FUND_SUPERVISION_RULES),
     has_amount=False, kind=WarningKind.ANALYSIS,
-    description=("规定月数前（参数 grace_months）办理的就业登记（类型1）所在单位，在本期参保单位快照中"
+    description=("规定月数前（参数 grace_months）办理的就业登记所在单位，在本期参保单位快照中"
                  "没有就业登记日仍在参保的单位（无该信用代码，或均已注销且注销日期早于登记日），"
                  "用工未按时办理社会保险登记，疑似未参保用工、逃避缴费；所属区取登记编号最小的一条。"),
     params=("grace_months",),

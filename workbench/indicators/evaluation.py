@@ -139,7 +139,7 @@ def pg_002(ctx: Context, p: dict):
     "PG-003", "单位集中补缴养老保险", line=BusinessLine.GENERAL, subject=SubjectType.UNIT,
     severity=Severity.MEDIUM, policy=(BACKPAY_RULES, FUND_SUPERVISION_RULES), has_amount=True, kind=EVAL,
     params=("min_persons", "min_share"),
-    description=("单位本期补缴（pay_type 2）职工基本养老保险（110）的人数不少于 min_persons，且占本期正常"
+    description=("单位本期补缴职工基本养老保险（110）的人数不少于 min_persons，且占本期正常"
                  "缴纳本期养老保险人数的比例不低于 min_share，疑似突击补缴、为虚构劳动关系人员补缴以骗取"
                  "待遇资格；金额为这些补缴记录的单位与个人缴费额之和。"),
 )
@@ -182,7 +182,7 @@ def pg_004(ctx: Context, p: dict):
     "PG-005", "单位享受补贴人数超过参保缴费人数", line=BusinessLine.HR_MARKET, subject=SubjectType.UNIT,
     severity=Severity.HIGH, policy=(EMPLOYMENT_FUNDS, BEIJING_EMPLOYMENT_SUBSIDY), has_amount=True, kind=EVAL,
     params=("min_subsidised", "max_ratio"),
-    description=("本期发放给单位（recipient_type 1）的社会保险补贴和岗位补贴（11、12）所对应的人数不少于"
+    description=("本期发放给单位的社会保险补贴和岗位补贴（11、12）所对应的人数不少于"
                  " min_subsidised，且超过该单位本期正常缴纳本期职工基本养老保险人数的 max_ratio 倍，疑似虚报"
                  "补贴人数套取就业补助资金；金额为这些补贴发放额之和（信用代码不在参保单位中的见 JY-001）。"),
 )
@@ -274,7 +274,7 @@ def pg_008(ctx: Context, p: dict):
     "PG-009", "单位就业登记人员未参保比例高", line=BusinessLine.HR_MARKET, subject=SubjectType.UNIT,
     severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, CONTRIB_COLLECTION), has_amount=False, kind=EVAL,
     params=("min_registered", "min_share"),
-    description=("本期办理就业登记（reg_type 1）的参保单位（信用代码在参保单位中）登记人数不少于"
+    description=("本期办理就业登记的参保单位（信用代码在参保单位中）登记人数不少于"
                  " min_registered，其中本期未在该单位正常缴纳本期职工基本养老保险的人数占比不低于 min_share，"
                  "疑似单位未依法为职工参保缴费或就业登记不实。"),
 )

@@ -47,7 +47,7 @@ def case_rows(hits, **evidence):
 @indicator(
     "GS-001", "先伤后保", line=BusinessLine.INJURY, subject=SubjectType.CASE,
     severity=Severity.HIGH, policy=(SOCIAL_INSURANCE_LAW, INJURY_REGULATION), has_amount=False, core=True,
-    description="已认定（或视同）工伤的职工，本期有工伤保险（410）补缴记录（pay_type 2），所属期恰为事故发生月份，"
+    description="已认定（或视同）工伤的职工，本期有工伤保险（410）补缴记录，所属期恰为事故发生月份，"
                 "疑似事故发生后补办参保。",
 )
 def gs_001(ctx: Context, p: dict):

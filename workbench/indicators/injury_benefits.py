@@ -87,7 +87,7 @@ def gs_013(ctx: Context, p: dict):
     "GS-014", "再次鉴定伤残等级大幅加重", line=BusinessLine.INJURY, subject=SubjectType.APPRAISAL,
     severity=Severity.MEDIUM, policy=(INJURY_REGULATION, DISABILITY_APPRAISAL), has_amount=False,
     kind=WarningKind.ANALYSIS, params=("grade_jump", "within_months"),
-    description="本月作出结论的再次鉴定或复查鉴定（appraisal_type 2、3），伤残等级比同一工伤案件上一次鉴定结论"
+    description="本月作出结论的再次鉴定或复查鉴定，伤残等级比同一工伤案件上一次鉴定结论"
                 "（按结论日期、鉴定编号）加重 grade_jump 级及以上（未达级按 11 级计），且两次结论相隔不超过 "
                 "within_months 个月，疑似虚假鉴定以提高伤残待遇。",
 )
@@ -110,7 +110,7 @@ def gs_014(ctx: Context, p: dict):
     "GS-015", "鉴定人员与工伤认定人员不一致", line=BusinessLine.INJURY, subject=SubjectType.APPRAISAL,
     severity=Severity.HIGH, policy=(INJURY_REGULATION, DISABILITY_APPRAISAL, FUND_SUPERVISION_REGULATION),
     has_amount=False,
-    description="本月作出结论的初次劳动能力鉴定（appraisal_type 1），其公民身份号码与所依据的工伤认定案件的"
+    description="本月作出结论的初次劳动能力鉴定，其公民身份号码与所依据的工伤认定案件的"
                 "公民身份号码不一致，且两者之间没有姓名及身份号码变更登记（任一方向），疑似冒用他人工伤认定进行鉴定。",
 )
 def gs_015(ctx: Context, p: dict):

@@ -163,7 +163,7 @@ def yl_005(ctx: Context, p: dict):
     "YL-006", "大额补缴养老保险", line=BusinessLine.PENSION, subject=SubjectType.PERSON,
     severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, BACKPAY_RULES), has_amount=True, core=True,
     params=("backpay_min_months",),
-    description="本期职工养老保险（110）补缴记录（pay_type 2）覆盖的不同所属期达到 backpay_min_months 个月及以上，"
+    description="本期职工养老保险（110）补缴记录覆盖的不同所属期达到 backpay_min_months 个月及以上，"
                 "金额为这些补缴的单位与个人部分之和。",
 )
 def yl_006(ctx: Context, p: dict):
@@ -189,7 +189,7 @@ def pension_approvals(ctx: Context):
     "YL-007", "未达法定退休年龄按正常退休领取养老金", line=BusinessLine.PENSION, subject=SubjectType.PERSON,
     severity=Severity.HIGH, policy=(SOCIAL_INSURANCE_LAW, RETIREMENT_AGE), has_amount=False, core=True,
     params=RETIRE_PARAMS,
-    description="本月核定的基本养老金（110）按正常退休（retire_type 1）办理，但待遇起始期时参保人未达法定退休年龄。",
+    description="本月核定的基本养老金（110）按正常退休办理，但待遇起始期时参保人未达法定退休年龄。",
 )
 def yl_007(ctx: Context, p: dict):
     ap = pension_approvals(ctx)
@@ -250,7 +250,7 @@ def yl_010(ctx: Context, p: dict):
 @indicator(
     "YL-011", "终止参保人员领取基本养老金", line=BusinessLine.PENSION, subject=SubjectType.PERSON,
     severity=Severity.HIGH, policy=(SOCIAL_INSURANCE_LAW, FUND_SUPERVISION_REGULATION), has_amount=True,
-    description="本期发放的基本养老金（110/11）的个人编号在本期参保人员快照中为终止参保（status 3），"
+    description="本期发放的基本养老金（110/11）的个人编号在本期参保人员快照中为终止参保，"
                 "终止参保后不应继续发放，金额为这些发放额。",
 )
 def yl_011(ctx: Context, p: dict):

@@ -70,7 +70,7 @@ def yl_016(ctx: Context, p: dict):
     severity=Severity.MEDIUM, policy=(SOCIAL_INSURANCE_LAW, BACKPAY_RULES), has_amount=True,
     params=("window_months", "min_backpay_months"),
     description="本月核定基本养老金（110）的参保人，在本月及之前共 window_months 个缴费月份（已载入各期）内的"
-                "职工养老保险补缴记录（pay_type 2）覆盖 min_backpay_months 个及以上不同所属期，"
+                "职工养老保险补缴记录覆盖 min_backpay_months 个及以上不同所属期，"
                 "疑似退休前集中补缴凑足缴费年限，金额为这些补缴的单位与个人部分之和。",
 )
 def yl_017(ctx: Context, p: dict):
@@ -96,7 +96,7 @@ def yl_017(ctx: Context, p: dict):
     "YL-018", "单位集中办理提前退休", line=BusinessLine.PENSION, subject=SubjectType.UNIT,
     severity=Severity.MEDIUM, policy=(RETIREMENT_AGE, EARLY_RETIREMENT),
     has_amount=False, kind=WarningKind.ANALYSIS, params=("min_early_retirements",),
-    description="本月核定为特殊工种提前退休或因病提前退休（retire_type 2、3）的参保人，按其最近一个所属期的职工养老保险"
+    description="本月核定为特殊工种提前退休或因病提前退休的参保人，按其最近一个所属期的职工养老保险"
                 "正常缴费单位（已载入各期）归集到统一社会信用代码，同一单位达到 min_early_retirements 人及以上，"
                 "疑似单位集中违规办理提前退休；所属区取该信用代码下单位编号最小的单位。",
 )
@@ -130,8 +130,8 @@ def _early_age(sex, p: dict, kind: str) -> ibis.Value:
     "YL-019", "提前退休未达特殊工种或病退年龄", line=BusinessLine.PENSION, subject=SubjectType.PERSON,
     severity=Severity.HIGH, policy=(RETIREMENT_AGE, EARLY_RETIREMENT), has_amount=False,
     params=("special_age_male", "special_age_female", "illness_age_male", "illness_age_female"),
-    description="本月核定的基本养老金（110）按特殊工种提前退休（retire_type 2）办理而待遇起始期时未满特殊工种退休年龄"
-                "（男 special_age_male、女 special_age_female 周岁），或按因病提前退休（retire_type 3）办理而"
+    description="本月核定的基本养老金（110）按特殊工种提前退休办理而待遇起始期时未满特殊工种退休年龄"
+                "（男 special_age_male、女 special_age_female 周岁），或按因病提前退休办理而"
                 "未满病退年龄（男 illness_age_male、女 illness_age_female 周岁），提前退休条件不成立。",
 )
 def yl_019(ctx: Context, p: dict):

@@ -115,7 +115,7 @@ def sy_006(ctx: Context, p: dict):
     "SY-007", "领取失业金当月办理就业登记", line=BusinessLine.UNEMPLOYMENT, subject=SubjectType.PERSON,
     severity=Severity.HIGH, policy=(UNEMPLOYMENT_REGULATION, UNEMPLOYMENT_BENEFIT_RULES, EMPLOYMENT_FUNDS),
     has_amount=True,
-    description="本期发放的失业保险金（210/21）所属期内，领取人在人力资源市场有就业登记（rlzy_employment reg_type 1，"
+    description="本期发放的失业保险金（210/21）所属期内，领取人在人力资源市场有就业登记（就业失业登记中的就业登记，"
                 "登记日期所在月份等于所属期，已载入的各期登记），已重新就业应停发，金额为这些失业保险金。",
 )
 def sy_007(ctx: Context, p: dict):

@@ -145,7 +145,7 @@ def sy_012(ctx: Context, p: dict):
     "SY-013", "机关事业单位在职人员领取失业金", line=BusinessLine.UNEMPLOYMENT, subject=SubjectType.PERSON,
     severity=Severity.HIGH, policy=(UNEMPLOYMENT_REGULATION, AGENCY_PENSION, SOCIAL_INSURANCE_LAW),
     has_amount=True,
-    description="本期发放的失业保险金（210/21），领取人在本期机关事业单位养老保险参保人员快照中为在职参保（status 1），"
+    description="本期发放的失业保险金（210/21），领取人在本期机关事业单位养老保险参保人员快照中为在职参保，"
                 "且机关养老首次参保月份不晚于失业金所属期，已在机关事业单位就业，金额为这些失业保险金。",
 )
 def sy_013(ctx: Context, p: dict):
