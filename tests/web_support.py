@@ -105,13 +105,14 @@ def http_login(client, base: str, user: str, password: str = PASSWORD, next_: st
 
 
 def login(browser, base: str, user: str, password: str = PASSWORD):
-    """A new browser context logged in as ``user``, on the work queue."""
+    """A new browser context logged in as ``user``, on the page it lands on (the work queue;
+    an administrator's first page)."""
     return login_in(browser.new_context(accept_downloads=True), base, user, password)
 
 
 def login_in(context, base: str, user: str, password: str = PASSWORD):
     """A new page of ``context`` (a test's own, with its hooks) logged in as ``user``, on the
-    work queue."""
+    page it lands on at ``/`` (the work queue; an administrator's first page), its header shown."""
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.goto(base + "/")
@@ -119,8 +120,20 @@ def login_in(context, base: str, user: str, password: str = PASSWORD):
     page.fill("#password", password)
     page.click("#login")
     page.wait_for_url(base + "/")
-    page.get_by_text("我的工作队列").first.wait_for()
+    page.locator("#wb-user").wait_for()
     return page
+
+
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+
+
+def screenshot(page, name: str) -> Path:
+    """The whole page as artifacts/screenshots/<name>.png (gitignored; CI keeps them)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 def office_parameters(tmp_path: Path, section: str, **values: object) -> Path:

@@ -1,4 +1,5 @@
-"""``workbench serve``: the Panel apps of ``apps/`` behind the office login.
+"""``workbench serve``: the pages of ``workbench.web.registry`` (``workbench.apps.<name>``, one
+``Page`` class each, built per user) behind the office login.
 
 One Panel process has one event loop: every page build and every callback of every user waits
 for it. ``procs`` server processes (``--procs``, default ``serve.procs`` in
@@ -13,29 +14,57 @@ with the parent (Ctrl-C, SIGTERM).
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import os
 import signal
 import sys
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 from workbench.errors import UsageError
 
-APPS = Path(__file__).resolve().parents[2] / "apps"
-PAGES = {"/": "queue", "/problem": "problem", "/users": "users", "/log": "log",
-         "/statistics": "statistics", "/scoring": "scoring", "/notices": "notices",
-         "/records": "records"}  # URL -> apps/<name>.py
-
 
 def load_app(name: str) -> ModuleType:
-    path = APPS / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"workbench_apps_{name}", path)
-    if spec is None or spec.loader is None or not path.is_file():
-        raise UsageError(f"web app {path} not found")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The page module ``workbench.apps.<name>`` (from the installed package)."""
+    try:
+        return importlib.import_module(f"workbench.apps.{name}")
+    except ModuleNotFoundError as exc:
+        raise UsageError(f"web page module workbench.apps.{name} not found") from exc
+
+
+def build(route: str) -> object:
+    """The page at ``route`` for the logged-in user of the current Panel session: the
+    registry's class built for the account (``/``: the page the account lands on), or a
+    refusal in Chinese (no session, or access refuses the page)."""
+    from workbench import access
+    from workbench.errors import WorkbenchError, message_zh
+    from workbench.web import registry, ui
+    from workbench.web.auth import current_account
+
+    try:
+        account = current_account()
+    except WorkbenchError as exc:
+        return ui.denied(message_zh(exc, "请重新登录"))
+    spec = registry.by_route(route)
+    if route == registry.HOME:
+        spec = registry.landing(account) or spec
+    decision = access.decide(account, spec.action)
+    if not decision.allowed:
+        return ui.denied(decision.reason or "无权查看此页面")
+    module = importlib.import_module(spec.module)
+    cls = getattr(module, spec.cls, None)
+    if cls is None:  # a page module not converted to a Page class yet
+        return module.page()
+    return cls(account, recheck=current_account)
+
+
+def routes() -> dict[str, Callable[[], object]]:
+    """Route -> page factory for ``pn.serve``, every page module imported now (before forking)."""
+    from workbench.web import registry
+
+    for spec in registry.PAGES:
+        importlib.import_module(spec.module)
+    return {spec.route: (lambda route=spec.route: build(route)) for spec in registry.PAGES}
 
 
 def default_procs() -> int:
@@ -80,7 +109,7 @@ def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False, star
     db.ready()  # the office database is reachable and migrated before anyone logs in
     server_key()  # the CSRF key exists before any process forks (all share it)
     load_all()  # the indicator catalogue (half a second) once, before forking, not at a first page
-    pages = {route: load_app(name).page for route, name in PAGES.items()}
+    pages = routes()
     serve_locally()  # every process serves Panel's scripts and style sheets itself (no CDN)
     origin = [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     extra = {}

@@ -6,14 +6,15 @@ session."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
 import panel as pn
 
 from workbench.districts import NAMES
+from workbench.errors import message_zh
 from workbench.office.accounts import Account
-from workbench.office.roles import Role
 from workbench.web.auth import CSRF_FIELD, LOGOUT, logout_token
 
 CSS = """
@@ -28,17 +29,20 @@ CSS = """
 
 
 def header(account: Account, title: str) -> pn.pane.HTML:
+    """The page's header: title, the user, the menu of the pages the account may see (from
+    ``workbench.web.registry``) and the logout form."""
+    from workbench.web import registry
+
     where = NAMES.get(account.district_code or "", "市级") if account.district_code else "市级"
     roles = "、".join(sorted(r.label for r in account.roles))
+    links = "".join(f'<a href="{p.route}">{html.escape(p.menu_label)}</a>' for p in registry.menu(account))
     return pn.pane.HTML(
         f'<div class="wb-header"><b>基金监督工作台 · {html.escape(title)}</b>'
         f'<span id="wb-user">{html.escape(account.display_name)}（{html.escape(where)}，{html.escape(roles)}）'
-        f'<a href="/">工作队列</a><a href="/statistics">问题统计</a><a href="/scoring">考核评分</a>'
-        f'<a href="/notices">通知公告</a><a href="/records">监督上报</a>'
-        + ('<a href="/users">用户管理</a><a href="/log">日志审查</a>' if account.has(Role.ADMIN) else '')
-        + f'<form method="post" action="{LOGOUT}"><input type="hidden" name="{CSRF_FIELD}" '
-          f'value="{html.escape(logout_token())}"><button type="submit" id="wb-logout">退出</button></form>'
-          '</span></div>',
+        f'<nav id="wb-menu" style="display:inline">{links}</nav>'
+        f'<form method="post" action="{LOGOUT}"><input type="hidden" name="{CSRF_FIELD}" '
+        f'value="{html.escape(logout_token())}"><button type="submit" id="wb-logout">退出</button></form>'
+        '</span></div>',
         stylesheets=[CSS], sizing_mode="stretch_width")
 
 
@@ -48,6 +52,34 @@ def message(text: str = "", kind: str = "danger") -> pn.pane.Alert:
 
 def show(alert: pn.pane.Alert, text: str, kind: str = "danger") -> None:
     alert.object, alert.alert_type, alert.visible = html.escape(text), kind, True
+
+
+def show_error(alert: pn.pane.Alert, exc: BaseException) -> None:
+    """The one place an error becomes what a page shows: its Chinese message
+    (``workbench.errors.message_zh``) in ``alert``."""
+    show(alert, message_zh(exc))
+
+
+def hide(alert: pn.pane.Alert) -> None:
+    alert.visible = False
+
+
+def lazy_tabs(sections: Sequence[tuple[str, Callable[[], pn.viewable.Viewable]]], active: int = 0,
+              **params: object) -> pn.Tabs:
+    """Tabs whose contents are built when first shown: ``sections`` are (title, builder);
+    only the ``active`` one is built now, each other one when the user opens it."""
+    holders = [pn.Column(name=title, sizing_mode="stretch_width") for title, _ in sections]
+    built: set[int] = set()
+
+    def build(i: int) -> None:
+        if 0 <= i < len(holders) and i not in built:
+            built.add(i)
+            holders[i].objects = [sections[i][1]()]
+
+    build(active)
+    tabs = pn.Tabs(*holders, active=active, sizing_mode="stretch_width", **params)
+    tabs.param.watch(lambda e: build(e.new), "active")
+    return tabs
 
 
 def money(value: Decimal | None) -> str:
@@ -60,4 +92,4 @@ def when(value: datetime | None) -> str:
 
 def denied(text: str) -> pn.Column:
     return pn.Column(pn.pane.Alert(html.escape(text), alert_type="danger"),
-                     pn.pane.HTML('<a href="/">返回工作队列</a>'))
+                     pn.pane.HTML('<a href="/">返回首页</a>'))

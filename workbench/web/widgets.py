@@ -26,14 +26,13 @@ import panel as pn
 import param
 from panel.reactive import ReactiveHTML
 
-from workbench.errors import OfficeError, WorkbenchError
+from workbench.errors import FAILED_ZH, OfficeError, WorkbenchError
 from workbench.office import uploads
 from workbench.web import ui
 
 log = logging.getLogger(__name__)
 
 FORGED_ZH = "页面数据与服务器不一致（可能被篡改），未执行任何操作，请刷新页面后重试"
-FAILED_ZH = "操作失败，未执行任何操作，请刷新页面后重试"
 
 
 def guard(msg: pn.pane.Alert, handler: Callable[..., Any], *shown: pn.viewable.Viewable) -> Callable[..., None]:
@@ -49,10 +48,8 @@ def guard(msg: pn.pane.Alert, handler: Callable[..., Any], *shown: pn.viewable.V
             return
         try:
             handler(*args)
-        except OfficeError as exc:
-            ui.show(msg, exc.zh)
-        except WorkbenchError as exc:
-            ui.show(msg, getattr(exc, "zh", None) or FAILED_ZH)
+        except WorkbenchError as exc:  # an office refusal's own Chinese message
+            ui.show_error(msg, exc)
         except Exception:  # the page's boundary: a forged request never shows a traceback
             log.exception("page handler %s failed", getattr(handler, "__name__", handler))
             ui.show(msg, FAILED_ZH)
@@ -77,14 +74,36 @@ class StrictSelect(pn.widgets.Select):
             return {"value": self.values[0] if self.values else None, "forged": self.forged + 1}
 
 
+TABULATOR_ZH = {  # Tabulator's own texts (pager, loading, filters) in Chinese, for every table
+    "locale": "zh-cn",
+    "langs": {"zh-cn": {
+        "pagination": {
+            "page_size": "每页行数", "page_title": "显示第几页",
+            "first": "首页", "first_title": "首页", "last": "末页", "last_title": "末页",
+            "prev": "上一页", "prev_title": "上一页", "next": "下一页", "next_title": "下一页",
+            "all": "全部",
+            "counter": {"showing": "显示", "of": "/", "rows": "行", "pages": "页"},
+        },
+        "data": {"loading": "加载中", "error": "加载出错"},
+        "groups": {"item": "项", "items": "项"},
+        "headerFilters": {"default": "筛选…"},
+    }},
+}
+
+
 class StrictTabulator(pn.widgets.Tabulator):
     """A ``Tabulator`` that takes from the browser only a selection of rows it shows: an index
     out of range (Panel would read -1 as the last row), repeated or not an integer clears the
-    selection and adds one to ``forged``."""
+    selection and adds one to ``forged``. Its pager and other texts are Chinese
+    (``TABULATOR_ZH``)."""
 
     forged = param.Integer(default=0, doc="Selections received from the browser of rows not shown.")
 
     _rename: ClassVar[dict[str, str | None]] = {**pn.widgets.Tabulator._rename, "forged": None}
+
+    def __init__(self, value: Any = None, **params: Any) -> None:
+        params["configuration"] = {**TABULATOR_ZH, **params.get("configuration", {})}
+        super().__init__(value, **params)
 
     def _update_selection(self, indices: Any) -> None:
         raw = indices if isinstance(indices, list) else getattr(indices, "indices", None)
