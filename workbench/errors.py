@@ -94,6 +94,17 @@ class StaleEdit(OfficeError):
     """Someone else changed the record since it was read (optimistic locking)."""
 
 
+FAILED_ZH = "操作失败，未执行任何操作，请刷新页面后重试"
+
+
+def message_zh(exc: BaseException, default: str = FAILED_ZH) -> str:
+    """The Chinese message a page shows for ``exc``: an office refusal's own ``zh`` (every
+    ``OfficeError``: permission, stale edit, a refused value, login), else ``default`` (an
+    unexpected error's text is never shown; the server logs its trace)."""
+    zh = exc.zh if isinstance(exc, OfficeError) else getattr(exc, "zh", None)
+    return zh if isinstance(zh, str) and zh else default
+
+
 def suggest(value: str, choices: list[str] | tuple[str, ...]) -> str:
     """A ``; did you mean …?`` suffix naming close matches, or an empty string."""
     close = difflib.get_close_matches(value, list(choices), n=3, cutoff=0.6)
