@@ -184,7 +184,7 @@ def test_crafted_request_with_a_district_session_cannot_touch_another_district(s
     """The session a district handler's browser holds, replayed against the service for the other
     district's problem (what any crafted websocket message ends in): refused, nothing changed."""
     from workbench.errors import PermissionDenied
-    from workbench.office import accounts, workflow
+    from workbench.office import accounts, comments, workflow
     from workbench.web.auth import COOKIE
 
     page = login(browser, server, "dh1")
@@ -195,7 +195,7 @@ def test_crafted_request_with_a_district_session_cannot_touch_another_district(s
     other = 2  # the 110108 problem
     for attempt in (lambda: workflow.get(account, other, url=url),
                     lambda: workflow.act(account, other, "start", 1, url=url),
-                    lambda: workflow.comment(account, other, "越权", url=url),
+                    lambda: comments.comment(account, other, "越权", url=url),
                     lambda: workflow.reveal_subject(account, other, url=url)):
         with pytest.raises(PermissionDenied):
             attempt()

@@ -318,9 +318,9 @@ def decide(account: Account, action: str, target: Target | None = None) -> Decis
     return rule(account, target)
 
 
-def require(account: Account, action: str, target: Target | None = None) -> None:
-    """``PermissionDenied`` (English for the log and CLI, the Chinese reason in ``zh``) unless
-    ``decide`` allows it."""
+def require(account: Account, action: str, target: Target | None = None, **context: object) -> None:
+    """``PermissionDenied`` (English for the log and CLI, the Chinese reason in ``zh``, and
+    ``context`` such as the object's id) unless ``decide`` allows it."""
     allowed, reason = decide(account, action, target)
     if not allowed:
         where = ""
@@ -328,7 +328,7 @@ def require(account: Account, action: str, target: Target | None = None) -> None
             parts = [f"{k}={v}" for k, v in (("district", target.district_code), ("state", target.state),
                                               ("institution", target.institution)) if v]
             where = f" on {target.kind}" + (f" ({', '.join(parts)})" if parts else "")
-        raise PermissionDenied(f"{account.username} may not {action}{where}", reason, action=action)
+        raise PermissionDenied(f"{account.username} may not {action}{where}", reason, action=action, **context)
 
 
 def district_scope(account: Account, column: Any) -> ColumnElement[bool]:

@@ -21,13 +21,13 @@ from sqlalchemy import select, text, update
 from test_office_publish import evaluation
 
 from workbench.cli import main
-from workbench.office import accounts, actionlog, db, package, reconcile, workflow
+from workbench.office import accounts, actionlog, db, findings, package, reconcile, workflow
 from workbench.office.accounts import Account
+from workbench.office.findings import Finding
 from workbench.office.models import ActionLog, LogAnchor, Problem, ProblemFinding, User, UserRole
 from workbench.office.publish import publish
 from workbench.office.roles import Role
 from workbench.office.states import Action
-from workbench.office.workflow import Finding
 
 PASSWORD = "Correct-Horse-9"
 OWN, OTHER = "110105", "110108"
@@ -51,7 +51,7 @@ def office_log(office: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> str:
             "202406", office)
     p = problem_id(office)
     workflow.act(DH, p, Action.START, 1, url=office)
-    workflow.record_finding(DH, p, 2, FINDING, url=office)
+    findings.record_finding(DH, p, 2, FINDING, url=office)
     workflow.act(CH, problem_id(office, KEYS[2]), Action.REASSIGN, 1, "请转交", district="110101", url=office)
     accounts.set_disabled("dh2", True, url=office)
     return office
@@ -435,7 +435,7 @@ def test_migration_gives_an_office_with_data_a_baseline(office: str, home: Path,
     publish([evaluation("A01", [(KEYS[0], OWN, "100.50"), (KEYS[1], OTHER, "20")])], "202406", office)
     p = problem_id(office)
     workflow.act(DH, p, Action.START, 1, url=office)
-    workflow.record_finding(DH, p, 2, FINDING, url=office)
+    findings.record_finding(DH, p, 2, FINDING, url=office)
     db.downgrade(office, "0010_login_attempt")
     db.upgrade(office)
     with db.engine(office).connect() as conn:

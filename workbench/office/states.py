@@ -179,15 +179,3 @@ ACTION_LABELS: dict[Action, str] = {
     A.FINDING: "录入核查结果",
 }
 
-
-class Conclusion(StrEnum):
-    """核查结论 of a finding."""
-
-    TRUE = "true"                # 属实
-    FALSE = "false"              # 不属实
-    DATA_ERROR = "data_error"    # 数据差错
-    POLICY_ALLOWED = "policy_allowed"  # 政策允许
-
-    @property
-    def label(self) -> str:
-        return {"true": "属实", "false": "不属实", "data_error": "数据差错", "policy_allowed": "政策允许"}[self.value]

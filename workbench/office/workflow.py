@@ -1,50 +1,53 @@
 """The suspected-problem workflow as a service (workflow.md): every action checked on the
 server for role, district and state, with optimistic locking.
 
-Every call takes the acting ``Account`` (from ``accounts.session_account``). A district
-role acts only on its district's problems and sees no other; city roles see every
-district; admins see no problems. A state-changing call also takes the ``version`` the user
-saw: the UPDATE matches ``id`` AND ``version``, so of two people acting on one problem at once
-one succeeds and the other gets ``StaleEdit`` with nothing saved. Each change appends a
-``problem_event`` and an action-log record in the same transaction.
+Every call takes the acting ``Account`` (from ``accounts.session_account``). Who may see and
+do what is ``workbench.access`` (the one policy): a district role acts only on its
+district's problems and sees no other; city roles see every district and handle the
+problems of the city level (110000: ``states.CITY_TRANSITIONS``); admins see no problems.
+A state-changing call also takes the ``version`` the user saw: the UPDATE matches ``id`` AND
+``version``, so of two people acting on one problem at once one succeeds and the other gets
+``StaleEdit`` with nothing saved. Each change appends a ``problem_event`` and an action-log
+record in the same transaction (``record``). Findings are ``office.findings``, comments
+``office.comments``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, func, insert, or_, select, true, update
+from sqlalchemy import Connection, and_, false, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
+from workbench import access, validators
 from workbench import params as param_files
-from workbench import validators
-from workbench.config import settings
 from workbench.districts import DISTRICTS, NAMES
 from workbench.errors import OfficeError, PermissionDenied, StaleEdit
 from workbench.masking import id_columns_in, mask_row, mask_subject
-from workbench.office import actionlog, db, uploads
+from workbench.office import actionlog, db
 from workbench.office.accounts import Account
 from workbench.office.models import (
     Problem,
-    ProblemAttachment,
     ProblemComment,
     ProblemEvent,
     ProblemFinding,
     now,
 )
-from workbench.office.roles import Role
-from workbench.office.states import ACTION_LABELS, Action, Conclusion, ProblemState, transition
+from workbench.office.states import (
+    ACTION_LABELS,
+    Action,
+    ProblemState,
+    allowed_actions,
+    is_city_level,
+    transition,
+)
 
 P, EVENT = Problem.__table__, ProblemEvent.__table__
-FINDING, COMMENT, ATTACHMENT = ProblemFinding.__table__, ProblemComment.__table__, ProblemAttachment.__table__
-CENT = Decimal("0.01")
-MAX_COMMENT = validators.COMMENT.limit
+FINDING, COMMENT = ProblemFinding.__table__, ProblemComment.__table__
 NOT_FOUND_ZH = "问题不存在或无权查看"
 
 
@@ -53,19 +56,15 @@ def office_params() -> dict[str, Any]:
 
 
 def may_unmask(account: Account) -> bool:
-    """Whether ``account``'s roles may see full ID numbers (parameters/office.yaml
-    ``unmask_roles``; each view is logged by ``reveal``): the one decision pages ask."""
-    allowed = set(office_params()["unmask_roles"])
-    return any(r.value in allowed for r in account.roles)
+    """Whether ``account``'s roles may see full ID numbers (``access``: ``problem.unmask``,
+    parameters/office.yaml ``unmask_roles``; each view is logged by ``reveal``)."""
+    return access.decide(account, "problem.unmask").allowed
 
 
-def visible(account: Account) -> ColumnElement[bool]:
-    """The problems ``account`` may see."""
-    if account.has(Role.CITY_HANDLER, Role.CITY_REVIEWER):
-        return true()
-    if account.has(Role.DISTRICT_HANDLER, Role.DISTRICT_REVIEWER) and account.district_code:
-        return P.c.district_code == account.district_code
-    return false()
+def problem_target(problem: Any) -> access.Target:
+    """The access target of a problem row or ``ProblemView``."""
+    state = problem.state.value if isinstance(problem.state, ProblemState) else problem.state
+    return access.Target("problem", problem.district_code, state)
 
 
 def _utc(at: datetime | None) -> datetime | None:
@@ -95,6 +94,11 @@ class ProblemView:
     recurrence_of: int | None
     version: int
 
+    @property
+    def city_level(self) -> bool:
+        """A problem of the city level (110000), handled by the city office (workflow.md)."""
+        return is_city_level(self.district_code)
+
 
 def _view(r: Any, at: datetime) -> ProblemView:
     state = ProblemState(r.state)
@@ -108,8 +112,8 @@ def _view(r: Any, at: datetime) -> ProblemView:
         deferral_until=_utc(r.deferral_until), recurrence_of=r.recurrence_of, version=r.version)
 
 
-def _load(conn: Connection, account: Account, problem_id: int) -> Any:
-    row = conn.execute(select(P).where(and_(P.c.id == problem_id, visible(account)))).first()
+def load(conn: Connection, account: Account, problem_id: int) -> Any:
+    row = conn.execute(select(P).where(and_(P.c.id == problem_id, access.problem_scope(account)))).first()
     if row is None:
         raise PermissionDenied(f"problem {problem_id} does not exist or is not visible to {account.username}",
                                NOT_FOUND_ZH, problem=problem_id)
@@ -118,7 +122,7 @@ def _load(conn: Connection, account: Account, problem_id: int) -> Any:
 
 def get(account: Account, problem_id: int, *, url: str | None = None) -> ProblemView:
     with db.ready(url).connect() as conn:
-        return _view(_load(conn, account, problem_id), now())
+        return _view(load(conn, account, problem_id), now())
 
 
 @dataclass(frozen=True)
@@ -134,22 +138,27 @@ class QueueFilter:
 
 
 def work(account: Account) -> ColumnElement[bool]:
-    """The problems ``account`` can act on now (its queue's default): a state from which one of
-    its roles takes a workflow step (district rows for district problems, city-level rows for
-    110000), and for the roles deciding them a pending escalation or deferral request."""
+    """The problems ``account`` can act on now (its queue's default): a state from which
+    ``access`` lets it take a workflow step (district rows for district problems, city-level
+    rows for 110000), and for the roles deciding them a pending escalation or deferral request."""
     from workbench.districts import CITY_CODE
-    from workbench.office.states import ANY_OPEN, CITY_TRANSITIONS, TRANSITIONS
+    from workbench.office.states import CITY_TRANSITIONS, TRANSITIONS
 
-    held = {r.value for r in account.roles}
-    city = P.c.district_code == CITY_CODE
-    parts = []
-    for rows, level in ((TRANSITIONS, P.c.district_code != CITY_CODE), (CITY_TRANSITIONS, city)):
-        states = sorted({t.source.value for t in rows if held & set(t.roles)})
-        if states:
-            parts.append(and_(level, P.c.state.in_(states)))
+    def steps(rows: tuple[Any, ...], district: str) -> frozenset[str]:
+        return frozenset(t.source.value for t in rows if access.decide(
+            account, f"problem.{t.action.value}", access.Target("problem", district, t.source.value)).allowed)
+
+    by_states: dict[frozenset[str], list[str]] = {}
+    for district in access.districts(account):
+        by_states.setdefault(steps(TRANSITIONS, district), []).append(district)
+    parts = [and_(P.c.district_code.in_(ds), P.c.state.in_(sorted(states)))
+             for states, ds in by_states.items() if states]
+    city = steps(CITY_TRANSITIONS, CITY_CODE)
+    if city:
+        parts.append(and_(P.c.district_code == CITY_CODE, P.c.state.in_(sorted(city))))
     for action, pending in ((Action.APPROVE_ESCALATION, P.c.escalation == "requested"),
                             (Action.GRANT_DEFERRAL, P.c.deferral_until.is_not(None))):
-        if any(a is action and held & set(roles) for a, _, roles, _ in ANY_OPEN):
+        if access.decide(account, f"problem.{action.value}").allowed:
             parts.append(and_(pending, P.c.state != ProblemState.CLOSED.value))
     return or_(*parts) if parts else false()
 
@@ -158,7 +167,7 @@ def queue(account: Account, f: QueueFilter = QueueFilter(), *, limit: int = 50, 
           url: str | None = None) -> tuple[list[ProblemView], int]:
     """One page of the problems ``account`` may see, oldest deadline first, and the total."""
     at = now()
-    cond = [visible(account)]
+    cond = [access.problem_scope(account)]
     if f.states:
         cond.append(P.c.state.in_([s.value for s in f.states]))
     if f.open_only or f.overdue_only:
@@ -184,25 +193,17 @@ def queue(account: Account, f: QueueFilter = QueueFilter(), *, limit: int = 50, 
 
 
 # ----------------------------------------------------------------------------- actions
-def _may(account: Account, problem: Any, roles: tuple[str, ...]) -> bool:
-    for r in roles:
-        role = Role(r)
-        if role in account.roles and (not role.district_scoped or problem.district_code == account.district_code):
-            return True
-    return False
-
-
 def _stale(problem_id: int, version: int) -> StaleEdit:
     return StaleEdit(f"problem {problem_id} was changed by someone else since version {version}; reload it",
                      "该问题已被他人修改，请刷新后重试", problem=problem_id)
 
 
-def _fresh(problem: Any, version: int) -> None:
+def check_version(problem: Any, version: int) -> None:
     if problem.version != version:
         raise _stale(problem.id, version)
 
 
-def _bump(conn: Connection, problem: Any, version: int, values: dict[str, Any]) -> int:
+def bump(conn: Connection, problem: Any, version: int, values: dict[str, Any]) -> int:
     """Apply ``values`` if the problem is still at ``version`` (checked again by the UPDATE
     itself, which a concurrent transaction cannot slip past); return the new version."""
     done = conn.execute(update(P).where(and_(P.c.id == problem.id, P.c.version == version))
@@ -212,7 +213,7 @@ def _bump(conn: Connection, problem: Any, version: int, values: dict[str, Any]) 
     return version + 1
 
 
-def _record(conn: Connection, account: Account, problem: Any, action: Action, from_state: str | None,
+def record(conn: Connection, account: Account, problem: Any, action: Action, from_state: str | None,
             to_state: str | None, opinion: str | None = None, **detail: Any) -> None:
     conn.execute(insert(EVENT).values(problem_id=problem.id, at=now(), actor=account.username, action=action.value,
                                       from_state=from_state, to_state=to_state, opinion=opinion,
@@ -233,18 +234,16 @@ def act(account: Account, problem_id: int, action: Action | str, version: int, o
     action = Action(action)
     opinion = validators.OPINION.optional().clean(opinion) or None
     with db.ready(url).begin() as conn:
-        p = _load(conn, account, problem_id)
-        _fresh(p, version)
+        p = load(conn, account, problem_id)
+        check_version(p, version)
         state = ProblemState(p.state)
         try:
-            t = transition(state, action)
+            t = transition(state, action, is_city_level(p.district_code))
         except ValueError:
             raise OfficeError(f"action {action.value} is not allowed on problem {problem_id} in state {state.value}",
                               f"当前状态（{state.label}）不能执行“{ACTION_LABELS[action]}”",
                               problem=problem_id) from None
-        if not _may(account, p, t.roles):
-            raise PermissionDenied(f"{account.username} may not {action.value} problem {problem_id}",
-                                   f"您无权对该问题执行“{ACTION_LABELS[action]}”", problem=problem_id)
+        access.require(account, f"problem.{action.value}", problem_target(p), problem=problem_id)
         if t.opinion_required and not opinion:
             raise OfficeError(f"{action.value} needs an opinion", f"“{ACTION_LABELS[action]}”必须填写意见",
                               problem=problem_id)
@@ -278,119 +277,14 @@ def act(account: Account, problem_id: int, action: Action | str, version: int, o
             if action is Action.GRANT_DEFERRAL:
                 values["deadline"] = p.deferral_until
                 detail = {"new_deadline": _utc(p.deferral_until).isoformat()}
-        new_version = _bump(conn, p, version, values)
-        _record(conn, account, p, action, state.value, t.target.value, opinion, **detail)
+        new_version = bump(conn, p, version, values)
+        record(conn, account, p, action, state.value, t.target.value, opinion, **detail)
         return new_version
 
 
 def _require(ok: bool, problem_id: int, en: str, zh: str) -> None:
     if not ok:
         raise OfficeError(f"problem {problem_id}: {en}", zh, problem=problem_id)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """核查结果 as entered (money as text or Decimal; validated by ``record_finding``)."""
-
-    conclusion: Conclusion | str
-    amount_involved: Decimal | str
-    amount_recovered: Decimal | str
-    fines: Decimal | str
-    rectified: bool
-    persons_punished: int | str
-    description: str
-
-
-def _money(value: Decimal | str, zh: str) -> Decimal:
-    try:
-        d = Decimal(str(value).strip() or "0")
-    except InvalidOperation:
-        raise OfficeError(f"{value!r} is not an amount", f"{zh}不是有效金额") from None
-    if d < 0 or d != d.quantize(CENT) or d >= Decimal("1e16"):
-        raise OfficeError(f"{value!r} is not an amount of at most two decimals", f"{zh}须为非负金额，最多两位小数")
-    return d.quantize(CENT)
-
-
-def record_finding(account: Account, problem_id: int, version: int, f: Finding, *, url: str | None = None) -> int:
-    """Record (or replace) the findings while the district handles the problem."""
-    try:
-        conclusion = Conclusion(f.conclusion)
-    except ValueError:
-        raise OfficeError(f"unknown conclusion {f.conclusion!r}", "请选择核查结论") from None
-    values = {"conclusion": conclusion.value, "amount_involved": _money(f.amount_involved, "涉及金额"),
-              "amount_recovered": _money(f.amount_recovered, "追回金额"), "fines": _money(f.fines, "罚款"),
-              "rectified": 1 if f.rectified else 0}
-    try:
-        values["persons_punished"] = int(str(f.persons_punished).strip() or "0")
-    except ValueError:
-        raise OfficeError(f"{f.persons_punished!r} is not a number of persons", "处理处罚人数须为整数") from None
-    if values["persons_punished"] < 0:
-        raise OfficeError("persons punished cannot be negative", "处理处罚人数不能为负数")
-    if values["amount_recovered"] > values["amount_involved"]:
-        raise OfficeError("the amount recovered exceeds the amount involved", "追回金额不能大于涉及金额")
-    description = validators.FINDING_DESCRIPTION.clean(f.description)
-    with db.ready(url).begin() as conn:
-        p = _load(conn, account, problem_id)
-        _fresh(p, version)
-        if p.state != ProblemState.DISTRICT_HANDLING.value or not _may(account, p, ("district_handler",)):
-            raise PermissionDenied(f"{account.username} may not record findings on problem {problem_id}",
-                                   "只有本区县处理人在“区县处理中”状态下可以录入核查结果", problem=problem_id)
-        new_version = _bump(conn, p, version, {})
-        row = {**values, "description": description, "updated_by": account.username, "updated_at": now()}
-        if conn.execute(select(FINDING.c.problem_id).where(FINDING.c.problem_id == p.id)).first():
-            conn.execute(update(FINDING).where(FINDING.c.problem_id == p.id).values(**row))
-        else:
-            conn.execute(insert(FINDING).values(problem_id=p.id, **row))
-        _record(conn, account, p, Action.FINDING, p.state, p.state, conclusion=conclusion.value,
-                amount_involved=str(values["amount_involved"]), amount_recovered=str(values["amount_recovered"]),
-                fines=str(values["fines"]))
-        return new_version
-
-
-def comment(account: Account, problem_id: int, body: str, *, url: str | None = None) -> int:
-    """Add a comment (意见交流); kept as plain text."""
-    body = validators.COMMENT.clean(body)
-    with db.ready(url).begin() as conn:
-        p = _load(conn, account, problem_id)
-        cid = conn.execute(insert(COMMENT).values(problem_id=p.id, at=now(), author=account.username, body=body)
-                           ).inserted_primary_key[0]
-        _record(conn, account, p, Action.COMMENT, None, None, comment_id=int(cid))
-        return int(cid)
-
-
-def attachment_dir() -> Path:
-    return settings().home / "attachments"
-
-
-def check_upload(filename: str, data: bytes) -> str:
-    """The name to keep if the upload is acceptable (type from the content, size, a safe
-    display name: ``workbench.office.uploads``), else OfficeError (nothing stored)."""
-    return uploads.check(filename, data)
-
-
-def attach(account: Account, problem_id: int, filename: str, data: bytes, *, url: str | None = None) -> int:
-    """Keep an uploaded file (by its SHA-256 under the home's attachments/) on an open problem;
-    the attachment keeps the sanitised display name, the action log also the name as uploaded."""
-    name = check_upload(filename, data)
-    digest = hashlib.sha256(data).hexdigest()
-    with db.ready(url).begin() as conn:
-        p = _load(conn, account, problem_id)
-        if not ProblemState(p.state).is_open:
-            raise OfficeError(f"problem {problem_id} is closed", "已办结的问题不能再上传附件")
-        folder = attachment_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / digest
-        if not target.exists():
-            tmp = folder / f".{digest}.part"
-            tmp.write_bytes(data)
-            tmp.replace(target)
-        aid = conn.execute(insert(ATTACHMENT).values(problem_id=p.id, at=now(), author=account.username,
-                                                     filename=name, size=len(data), sha256=digest)
-                           ).inserted_primary_key[0]
-        original = {"original_name": filename} if filename != name else {}
-        _record(conn, account, p, Action.ATTACH, None, None, filename=name, sha256=digest, size=len(data),
-                **original)
-        return int(aid)
 
 
 @dataclass(frozen=True)
@@ -408,17 +302,15 @@ def reveal(account: Account, problem_id: int, purpose: str | None, *, url: str |
     role that may unmask (``may_unmask``), with the purpose of the view (查看事由, required);
     the view is logged (problem event and action log: the columns shown and the purpose)."""
     with db.ready(url).begin() as conn:
-        p = _load(conn, account, problem_id)
-        if not may_unmask(account):
-            raise PermissionDenied(f"{account.username} may not see full ID numbers", "您的角色不能查看完整身份号码",
-                                   problem=problem_id)
+        p = load(conn, account, problem_id)
+        access.require(account, "problem.unmask", problem_target(p), problem=problem_id)
         purpose = validators.PURPOSE.clean(purpose)
         rows = _evidence_rows(conn, p)
         columns = (["subject"] if p.subject_type == "person" else []) + id_columns_in(rows)
         if not columns:
             raise OfficeError(f"problem {problem_id} shows no ID number", "该问题没有需要查看的完整号码",
                               problem=problem_id)
-        _record(conn, account, p, Action.VIEW_ID, None, None, purpose, subject_type=p.subject_type,
+        record(conn, account, p, Action.VIEW_ID, None, None, purpose, subject_type=p.subject_type,
                 columns=columns, purpose=purpose)
         return Revealed(p.subject_key, rows, columns)
 
@@ -429,17 +321,17 @@ def reveal_subject(account: Account, problem_id: int, purpose: str | None = None
 
 
 def history(account: Account, problem_id: int, *, url: str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Events, comments, attachments and findings of a visible problem, every text with its
-    ID-number-shaped tokens masked (``masking.mask_row``) whoever asks."""
+    """Events, comments and findings of a visible problem, every text with its ID-number-shaped
+    tokens masked (``masking.mask_row``) whoever asks (attachments: ``attachments.listing``)."""
     with db.ready(url).connect() as conn:
-        p = _load(conn, account, problem_id)
+        p = load(conn, account, problem_id)
 
         def rows(table, order) -> list[dict[str, Any]]:
             return [mask_row(r._mapping) for r in conn.execute(select(table).where(table.c.problem_id == p.id)
                                                                .order_by(order))]
 
         return {"events": rows(EVENT, EVENT.c.id), "comments": rows(COMMENT, COMMENT.c.id),
-                "attachments": rows(ATTACHMENT, ATTACHMENT.c.id), "finding": rows(FINDING, FINDING.c.problem_id)}
+                "finding": rows(FINDING, FINDING.c.problem_id)}
 
 
 BULK_ACTIONS = (Action.START, Action.APPROVE, Action.ACCEPT)
@@ -447,11 +339,8 @@ BULK_ACTIONS = (Action.START, Action.APPROVE, Action.ACCEPT)
 
 
 def bulk_actions(account: Account) -> list[Action]:
-    """The bulk actions ``account``'s roles may take on some problem (what the queue offers)."""
-    from workbench.office.states import TRANSITIONS
-
-    held = {r.value for r in account.roles}
-    return [a for a in BULK_ACTIONS if any(t.action is a and held & set(t.roles) for t in TRANSITIONS)]
+    """The bulk actions ``account`` may take on some problem (``access``; what the queue offers)."""
+    return [a for a in BULK_ACTIONS if access.decide(account, f"problem.{a.value}").allowed]
 
 
 def act_many(account: Account, items: list[tuple[int, int]], action: Action | str, opinion: str | None = None, *,
@@ -502,18 +391,16 @@ def evidence(account: Account, problem_id: int, *, url: str | None = None) -> li
     """The evidence rows kept with a visible problem (newest period first), ID numbers masked
     (``masking.mask_row``) whoever asks: full numbers only through ``reveal``."""
     with db.ready(url).connect() as conn:
-        return [mask_row(r) for r in _evidence_rows(conn, _load(conn, account, problem_id))]
+        return [mask_row(r) for r in _evidence_rows(conn, load(conn, account, problem_id))]
 
 
 def possible_actions(account: Account, view: ProblemView) -> list[Action]:
     """The workflow actions ``account`` may take on the problem now (for the buttons; the
     service checks again when one is taken)."""
-    from workbench.office.states import allowed_actions
-
     out = []
-    for action in allowed_actions(view.state):
-        t = transition(view.state, action)
-        if not _may(account, view, t.roles):
+    where = problem_target(view)
+    for action in allowed_actions(view.state, view.city_level):
+        if not access.decide(account, f"problem.{action.value}", where).allowed:
             continue
         if action is Action.ESCALATE and view.escalation is not None:
             continue
