@@ -16,14 +16,26 @@ from test_office_publish import evaluation
 
 from workbench.cli import main
 from workbench.errors import OfficeError, PermissionDenied, StaleEdit
-from workbench.office import actionlog, db, package, records, workflow
+from workbench.office import (
+    actionlog,
+    db,
+    district_reports,
+    findings,
+    implementation,
+    notices,
+    package,
+    staff,
+    workflow,
+)
 from workbench.office.accounts import Account
+from workbench.office.district_reports import ReportInput
+from workbench.office.findings import Finding
+from workbench.office.implementation import StatusInput
 from workbench.office.models import ActionLog, LogAnchor, Problem
 from workbench.office.publish import publish
-from workbench.office.records import ReportInput, StaffInput, StatusInput
 from workbench.office.roles import Role
+from workbench.office.staff import StaffInput
 from workbench.office.states import Action
-from workbench.office.workflow import Finding
 
 OWN, OTHER = "110105", "110108"
 PERIOD = "202406"
@@ -53,29 +65,29 @@ def chain_ok(url: str) -> None:
 
 # ------------------------------------------------------------------ notices
 def test_notices_admin_publishes_everyone_reads(office: str) -> None:
-    nid = records.publish_notice(ADMIN, "关于报送六月监督数据的通知", "<script>alert(1)</script>请各区按时报送。",
+    nid = notices.publish_notice(ADMIN, "关于报送六月监督数据的通知", "<script>alert(1)</script>请各区按时报送。",
                                  url=office)
     for who in (DH, DH2, CH, CR, ADMIN):
-        notices, total = records.list_notices(who, url=office)
-        assert total == 1 and notices[0].id == nid and notices[0].content.startswith("<script>")  # stored as text
+        shown, total = notices.list_notices(who, url=office)
+        assert total == 1 and shown[0].id == nid and shown[0].content.startswith("<script>")  # stored as text
     for who in (DH, CH, CR):
         with pytest.raises(PermissionDenied) as e:
-            records.publish_notice(who, "标题", "内容", url=office)
+            notices.publish_notice(who, "标题", "内容", url=office)
         assert e.value.zh == "只有综合管理人员可以执行此操作"
     with pytest.raises(OfficeError) as e:
-        records.publish_notice(ADMIN, "  ", "内容", url=office)
+        notices.publish_notice(ADMIN, "  ", "内容", url=office)
     assert e.value.zh == "请填写标题"
     with pytest.raises(OfficeError) as e:
-        records.publish_notice(ADMIN, "长" * 301, "内容", url=office)
+        notices.publish_notice(ADMIN, "长" * 301, "内容", url=office)
     assert e.value.zh == "标题不能超过 300 个字符（现有 301 个）"
-    v = records.update_notice(ADMIN, nid, 1, "关于报送六月监督数据的通知（更正）", "请于 7 月 5 日前报送。", url=office)
+    v = notices.update_notice(ADMIN, nid, 1, "关于报送六月监督数据的通知（更正）", "请于 7 月 5 日前报送。", url=office)
     assert v == 2
     with pytest.raises(StaleEdit) as e:  # someone edited from the old version
-        records.update_notice(ADMIN, nid, 1, "旧标题", "旧内容", url=office)
+        notices.update_notice(ADMIN, nid, 1, "旧标题", "旧内容", url=office)
     assert e.value.zh == "该记录已被他人修改，请刷新后重试"
-    assert records.list_notices(DH, url=office)[0][0].title.endswith("（更正）")
-    records.withdraw_notice(ADMIN, nid, 2, url=office)
-    assert records.list_notices(DH, url=office) == ([], 0)
+    assert notices.list_notices(DH, url=office)[0][0].title.endswith("（更正）")
+    notices.withdraw_notice(ADMIN, nid, 2, url=office)
+    assert notices.list_notices(DH, url=office) == ([], 0)
     assert [json.loads(r.detail_json)["change"] for r in log_records(office, "notice")] == \
         ["publish", "update", "withdraw"]
     chain_ok(office)
@@ -83,37 +95,37 @@ def test_notices_admin_publishes_everyone_reads(office: str) -> None:
 
 # ------------------------------------------------------------------ staff
 def test_staff_admins_maintain_district_users_see_their_district(office: str) -> None:
-    a = records.add_staff(ADMIN, StaffInput("district", "张三", "朝阳区人力社保局", "科长", "010-65090000", OWN),
+    a = staff.add_staff(ADMIN, StaffInput("district", "张三", "朝阳区人力社保局", "科长", "010-65090000", OWN),
                           url=office)
-    records.add_staff(ADMIN, StaffInput("district", "李四", "海淀区人力社保局", "科员", "13800000000", OTHER),
+    staff.add_staff(ADMIN, StaffInput("district", "李四", "海淀区人力社保局", "科员", "13800000000", OTHER),
                       url=office)
-    records.add_staff(ADMIN, StaffInput("city_office", "王五", "市人力社保局基金监督处", "处长", "010-12345678"),
+    staff.add_staff(ADMIN, StaffInput("city_office", "王五", "市人力社保局基金监督处", "处长", "010-12345678"),
                       url=office)
-    assert [s.name for s in records.list_staff(DH, url=office)] == ["张三"]
-    assert [s.name for s in records.list_staff(DR, url=office)] == ["张三"]
-    assert {s.name for s in records.list_staff(CH, url=office)} == {"张三", "李四", "王五"}
-    assert len(records.list_staff(ADMIN, url=office)) == 3
-    assert records.list_staff(DH, district_code=OTHER, url=office) == []  # a filter cannot widen the view
-    city = next(s for s in records.list_staff(ADMIN, url=office) if s.name == "王五")
+    assert [s.name for s in staff.list_staff(DH, url=office)] == ["张三"]
+    assert [s.name for s in staff.list_staff(DR, url=office)] == ["张三"]
+    assert {s.name for s in staff.list_staff(CH, url=office)} == {"张三", "李四", "王五"}
+    assert len(staff.list_staff(ADMIN, url=office)) == 3
+    assert staff.list_staff(DH, district_code=OTHER, url=office) == []  # a filter cannot widen the view
+    city = next(s for s in staff.list_staff(ADMIN, url=office) if s.name == "王五")
     assert city.district_code == "110000" and city.district_name == "市级"
     with pytest.raises(PermissionDenied):
-        records.add_staff(DH, StaffInput("district", "赵六", "朝阳区", "科员", "13800000001", OWN), url=office)
+        staff.add_staff(DH, StaffInput("district", "赵六", "朝阳区", "科员", "13800000001", OWN), url=office)
     with pytest.raises(PermissionDenied):
-        records.update_staff(CH, a, 1, StaffInput("district", "张三", "朝阳区", "科长", "13800000001", OWN),
+        staff.update_staff(CH, a, 1, StaffInput("district", "张三", "朝阳区", "科长", "13800000001", OWN),
                              url=office)
     for bad, message in ((StaffInput("district", "赵六", "朝阳区", "科员", "电话", OWN), "联系电话格式不正确"),
                          (StaffInput("district", "赵六", "朝阳区", "科员", "13800000001", "999999"), "请选择区县"),
                          (StaffInput("boss", "赵六", "朝阳区", "科员", "13800000001", OWN), "请选择人员类别"),
                          (StaffInput("district", "", "朝阳区", "科员", "13800000001", OWN), "请填写姓名")):
         with pytest.raises(OfficeError) as e:
-            records.add_staff(ADMIN, bad, url=office)
+            staff.add_staff(ADMIN, bad, url=office)
         assert e.value.zh == message
-    v = records.update_staff(ADMIN, a, 1, StaffInput("district", "张三", "朝阳区人力社保局", "副局长",
+    v = staff.update_staff(ADMIN, a, 1, StaffInput("district", "张三", "朝阳区人力社保局", "副局长",
                                                       "010-65090000", OWN), url=office)
     with pytest.raises(StaleEdit):
-        records.delete_staff(ADMIN, a, 1, url=office)
-    records.delete_staff(ADMIN, a, v, url=office)
-    assert records.list_staff(DH, url=office) == []
+        staff.delete_staff(ADMIN, a, 1, url=office)
+    staff.delete_staff(ADMIN, a, v, url=office)
+    assert staff.list_staff(DH, url=office) == []
     assert [json.loads(r.detail_json)["change"] for r in log_records(office, "staff_change")] == \
         ["add", "add", "add", "update", "delete"]
     chain_ok(office)
@@ -121,25 +133,29 @@ def test_staff_admins_maintain_district_users_see_their_district(office: str) ->
 
 # ------------------------------------------------------------------ district reports and implementation status
 def test_district_reports_permissions_per_role_and_district(office: str) -> None:
-    assert records.save_report(DH, OWN, PERIOD, REPORT, url=office) == 1
-    for who in (DH2, CH, CR, ADMIN):  # another district, city roles and admins do not submit
+    assert district_reports.save_report(DH, OWN, PERIOD, REPORT, url=office) == 1
+    only_own = "只有本区县的处理人或审核人可以上报本区县的数据"
+    # another district, city roles and admins do not submit
+    for who, why in ((DH2, "只能查看或办理本区县的数据"), (CH, only_own), (CR, only_own), (ADMIN, only_own)):
         with pytest.raises(PermissionDenied) as e:
-            records.save_report(who, OWN, "202405", REPORT, url=office)
-        assert e.value.zh == "只有本区县的处理人或审核人可以上报本区县的数据"
-    records.save_report(DH2, OTHER, PERIOD, REPORT, url=office)
-    mine, total = records.list_reports(DH, url=office)
+            district_reports.save_report(who, OWN, "202405", REPORT, url=office)
+        assert e.value.zh == why
+    district_reports.save_report(DH2, OTHER, PERIOD, REPORT, url=office)
+    mine, total = district_reports.list_reports(DH, url=office)
     assert total == 1 and mine[0]["district_code"] == OWN and mine[0]["amount_involved"] == Decimal("1200.50")
-    assert records.list_reports(DR, district_code=OTHER, url=office) == ([], 0)
-    assert records.list_reports(CH, url=office)[1] == 2 and records.list_reports(CR, period=PERIOD, url=office)[1] == 2
-    assert records.list_reports(ADMIN, url=office) == ([], 0)
+    assert district_reports.list_reports(DR, district_code=OTHER, url=office) == ([], 0)
+    assert district_reports.list_reports(CH, url=office)[1] == 2
+    assert district_reports.list_reports(CR, period=PERIOD, url=office)[1] == 2
+    assert district_reports.list_reports(ADMIN, url=office) == ([], 0)
     # the reviewer of the district changes it; a stale form is refused, nothing saved
-    v = records.save_report(DR, OWN, PERIOD, ReportInput("已全部整改。", "1200.50", "1200.50", "done"), 1, url=office)
+    v = district_reports.save_report(DR, OWN, PERIOD, ReportInput("已全部整改。", "1200.50", "1200.50", "done"), 1,
+                                     url=office)
     assert v == 2
     with pytest.raises(StaleEdit):
-        records.save_report(DH, OWN, PERIOD, REPORT, 1, url=office)
+        district_reports.save_report(DH, OWN, PERIOD, REPORT, 1, url=office)
     with pytest.raises(StaleEdit):  # a form opened before the first submission
-        records.save_report(DH, OWN, PERIOD, REPORT, None, url=office)
-    got = records.get_report(CH, OWN, PERIOD, url=office)
+        district_reports.save_report(DH, OWN, PERIOD, REPORT, None, url=office)
+    got = district_reports.get_report(CH, OWN, PERIOD, url=office)
     assert got["rectification"] == "done" and got["summary"] == "已全部整改。" and got["version"] == 2
     logged = log_records(office, "district_report")
     assert [(r.actor, r.district_code, json.loads(r.detail_json)["change"]) for r in logged] == \
@@ -157,36 +173,36 @@ def test_district_reports_permissions_per_role_and_district(office: str) -> None
 def test_report_validation_messages(office: str, field: str, value: str, message: str) -> None:
     bad = ReportInput(**{**REPORT.__dict__, field: value})
     with pytest.raises(OfficeError) as e:
-        records.save_report(DH, OWN, PERIOD, bad, url=office)
+        district_reports.save_report(DH, OWN, PERIOD, bad, url=office)
     assert e.value.zh == message
     with pytest.raises(OfficeError) as e:
-        records.save_report(DH, OWN, "2024-06", REPORT, url=office)
+        district_reports.save_report(DH, OWN, "2024-06", REPORT, url=office)
     assert e.value.zh == "期间格式应为 YYYYMM，如 202406"
-    assert records.list_reports(CH, url=office) == ([], 0)  # nothing half-saved
+    assert district_reports.list_reports(CH, url=office) == ([], 0)  # nothing half-saved
     assert log_records(office, "district_report") == []
 
 
 def test_implementation_status(office: str) -> None:
-    records.save_status(DR, OWN, PERIOD, STATUS, url=office)
+    implementation.save_status(DR, OWN, PERIOD, STATUS, url=office)
     with pytest.raises(PermissionDenied):
-        records.save_status(DH2, OWN, PERIOD, STATUS, url=office)
+        implementation.save_status(DH2, OWN, PERIOD, STATUS, url=office)
     with pytest.raises(OfficeError) as e:
-        records.save_status(DH, OWN, PERIOD, StatusInput(1.5, 3, "0", 2, "0", "0", 1), 1, url=office)
+        implementation.save_status(DH, OWN, PERIOD, StatusInput(1.5, 3, "0", 2, "0", "0", 1), 1, url=office)
     assert e.value.zh == "检查次数须为整数"
     with pytest.raises(OfficeError) as e:
-        records.save_status(DH, OWN, PERIOD, StatusInput(1, -3, "0", 2, "0", "0", 1), 1, url=office)
+        implementation.save_status(DH, OWN, PERIOD, StatusInput(1, -3, "0", 2, "0", "0", 1), 1, url=office)
     assert e.value.zh == "发现问题数须为非负整数"
     with pytest.raises(OfficeError) as e:
-        records.save_status(DH, OWN, PERIOD, StatusInput(1, 3, "0", 2, "0", "-5", 1), 1, url=office)
+        implementation.save_status(DH, OWN, PERIOD, StatusInput(1, 3, "0", 2, "0", "-5", 1), 1, url=office)
     assert e.value.zh == "收缴罚款金额须为非负金额，最多两位小数"
-    row = records.get_status(CH, OWN, PERIOD, url=office)
+    row = implementation.get_status(CH, OWN, PERIOD, url=office)
     assert row["fines_recovered"] == Decimal("100.00") and row["persons_punished"] == 1 and row["version"] == 1
-    assert records.get_status(DH2, OWN, PERIOD, url=office) is None  # another district cannot read it
-    assert records.save_status(DH, OWN, PERIOD, StatusInput(6, 3, "1200.50", 3, "1000", "100", 2), 1,
+    assert implementation.get_status(DH2, OWN, PERIOD, url=office) is None  # another district cannot read it
+    assert implementation.save_status(DH, OWN, PERIOD, StatusInput(6, 3, "1200.50", 3, "1000", "100", 2), 1,
                                url=office) == 2
     with pytest.raises(StaleEdit):
-        records.save_status(DR, OWN, PERIOD, STATUS, 1, url=office)
-    assert records.get_status(DH, OWN, PERIOD, url=office)["inspections"] == 6
+        implementation.save_status(DR, OWN, PERIOD, STATUS, 1, url=office)
+    assert implementation.get_status(DH, OWN, PERIOD, url=office)["inspections"] == 6
     assert len(log_records(office, "implementation_status")) == 2
     chain_ok(office)
 
@@ -202,13 +218,13 @@ def package_data(office: str) -> str:
         ids = {k: i for i, k in conn.execute(select(Problem.id, Problem.subject_key))}
     p = ids[ID1]
     v = workflow.act(DH, p, Action.START, 1, url=office)
-    v = workflow.record_finding(DH, p, v, Finding("true", "100.50", "80", "0", True, 1, "冒领，\n已追回部分。"),
+    v = findings.record_finding(DH, p, v, Finding("true", "100.50", "80", "0", True, 1, "冒领，\n已追回部分。"),
                                 url=office)
     v = workflow.act(CH, p, Action.ESCALATE, v, url=office)
     workflow.act(CR, p, Action.APPROVE_ESCALATION, v, url=office)
     workflow.act(CH, ids[ID2], Action.ESCALATE, 1, url=office)  # requested only: not in the package
-    records.save_report(DH, OWN, PERIOD, REPORT, url=office)
-    records.save_status(DH2, OTHER, PERIOD, STATUS, url=office)
+    district_reports.save_report(DH, OWN, PERIOD, REPORT, url=office)
+    implementation.save_status(DH2, OTHER, PERIOD, STATUS, url=office)
     return office
 
 

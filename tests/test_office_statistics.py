@@ -12,9 +12,9 @@ import pytest
 import yaml
 from sqlalchemy import insert, select, update
 
-from workbench import params
+from workbench import access, params
 from workbench.errors import OfficeError, PermissionDenied
-from workbench.office import actionlog, archive, db, statistics
+from workbench.office import actionlog, db, scoring, statistics
 from workbench.office.accounts import Account
 from workbench.office.models import ActionLog, Problem, ProblemFinding, now
 from workbench.office.roles import Role
@@ -92,7 +92,7 @@ def test_problems_are_read_in_group_order_from_covering_indexes(stats: str) -> N
     for keys, index in (([P.c.district_code, P.c.indicator_code], "ix_problem_cells"),
                         ([P.c.last_period], "ix_problem_period_cells")):
         for who in (CH, DH):  # the whole city in group order; a district's range of an index
-            sql = statistics.statement(keys, statistics.visible(who), now()).compile(
+            sql = statistics.statement(keys, access.problem_scope(who), now()).compile(
                 dialect=db.engine(stats).dialect, compile_kwargs={"literal_binds": True})
             with db.engine(stats).connect() as conn:
                 plan = [r[-1] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
@@ -110,8 +110,8 @@ def test_district_users_see_only_their_district(stats: str) -> None:
     assert list(other.by_district) == [OTHER] and other.total.problems == 2
     assert statistics.periods(DH, url=stats) == ["202406"]
     assert statistics.summary(ADMIN, url=stats).total.problems == 0
-    assert [r.district_code for r in archive.scores(DH, "202406", url=stats).rows] == [OWN]
-    assert archive.scores(ADMIN, "202406", url=stats).rows == []
+    assert [r.district_code for r in scoring.scores(DH, "202406", url=stats).rows] == [OWN]
+    assert scoring.scores(ADMIN, "202406", url=stats).rows == []
 
 
 def test_indicator_quality_share_true(stats: str) -> None:
@@ -125,7 +125,7 @@ def test_indicator_quality_share_true(stats: str) -> None:
 
 
 def test_scores_follow_the_formulas(stats: str) -> None:
-    rows = {r.district_code: r for r in archive.scores(CH, "202406", url=stats).rows}
+    rows = {r.district_code: r for r in scoring.scores(CH, "202406", url=stats).rows}
     assert len(rows) == 17
     own = rows[OWN]
     # in time 2 of 4 due; 1 of 2 closed true rectified; money 50/100 of 0.9; fund 400/400
@@ -148,34 +148,34 @@ def test_scores_follow_parameter_changes(stats: str, pdir) -> None:
     data["warning"]["ratio"] = "closed_of_problems"
     data["when_empty"] = "zero"
     (pdir / "scoring.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    rows = {r.district_code: r for r in archive.scores(CH, "202406", url=stats).rows}
+    rows = {r.district_code: r for r in scoring.scores(CH, "202406", url=stats).rows}
     assert rows[OWN].recovered_money == Decimal("20.00")   # 40 x 50/100
     assert rows[OWN].warning == Decimal("22.50")           # 30 x 3 closed / 4
     assert rows[OTHER].total == Decimal("0.00")             # 30 x 0/1 closed, the rest empty -> zero
     data["when_empty"] = "sometimes"
     (pdir / "scoring.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(Exception, match="when_empty"):
-        archive.scores(CH, "202406", url=stats)
+        scoring.scores(CH, "202406", url=stats)
 
 
 def test_extra_score_and_archive_keep_the_figures(stats: str) -> None:
     with pytest.raises(PermissionDenied):
-        archive.set_extra(DH, "202406", OWN, "5", "自评")
+        scoring.set_extra(DH, "202406", OWN, "5", "自评")
     with pytest.raises(OfficeError, match="outside"):
-        archive.set_extra(CH, "202406", OWN, "50", "太多", url=stats)
+        scoring.set_extra(CH, "202406", OWN, "50", "太多", url=stats)
     with pytest.raises(OfficeError) as e:
-        archive.set_extra(CH, "202406", OWN, "5", " ", url=stats)
+        scoring.set_extra(CH, "202406", OWN, "5", " ", url=stats)
     assert e.value.zh == "请填写额外得分的理由"
-    archive.set_extra(CH, "202406", OWN, "3", "初评", url=stats)
-    archive.set_extra(CH, "202406", OWN, "5", "专项检查表现突出", url=stats)  # replaced
-    own = next(r for r in archive.scores(CH, "202406", url=stats).rows if r.district_code == OWN)
+    scoring.set_extra(CH, "202406", OWN, "3", "初评", url=stats)
+    scoring.set_extra(CH, "202406", OWN, "5", "专项检查表现突出", url=stats)  # replaced
+    own = next(r for r in scoring.scores(CH, "202406", url=stats).rows if r.district_code == OWN)
     assert (own.extra, own.extra_reason, own.total) == (Decimal("5.00"), "专项检查表现突出", Decimal("66.11"))
     with pytest.raises(PermissionDenied):
-        archive.archive_period(DH, "202406", url=stats)
+        statistics.archive_period(DH, "202406", url=stats)
     with pytest.raises(OfficeError) as e:
-        archive.archive_period(CH, "2024-06", url=stats)
+        statistics.archive_period(CH, "2024-06", url=stats)
     assert "YYYYMM" in e.value.zh
-    assert archive.archive_period(CR, "202406", url=stats) == 3  # cells: (OWN, MONEY), (OWN, FUND), (OTHER, FUND)
+    assert statistics.archive_period(CR, "202406", url=stats) == 3  # cells: (OWN, MONEY), (OWN, FUND), (OTHER, FUND)
     # later work on the period: the overdue problem is closed and rectified
     with db.engine(stats).begin() as conn:
         conn.execute(update(Problem).where(Problem.state == "district_handling").values(state="closed"))
@@ -186,16 +186,16 @@ def test_extra_score_and_archive_keep_the_figures(stats: str) -> None:
     assert s.archived_at is not None
     assert (s.total.closed, s.total.rectified, s.total.amount) == (3, 1, Decimal("1050.00"))
     assert list(statistics.summary(DH2, "202406", url=stats).by_district) == [OTHER]
-    sheet = archive.scores(CH, "202406", url=stats)
+    sheet = scoring.scores(CH, "202406", url=stats)
     own = next(r for r in sheet.rows if r.district_code == OWN)
     assert sheet.archived_at is not None and own.total == Decimal("66.11") and own.rectification == Decimal("15.00")
-    assert [r.district_code for r in archive.scores(DH2, "202406", url=stats).rows] == [OTHER]
+    assert [r.district_code for r in scoring.scores(DH2, "202406", url=stats).rows] == [OTHER]
     with pytest.raises(OfficeError) as e:
-        archive.set_extra(CH, "202406", OWN, "1", "补充", url=stats)
+        scoring.set_extra(CH, "202406", OWN, "1", "补充", url=stats)
     assert "已归档" in e.value.zh
     with pytest.raises(OfficeError, match="already archived"):
-        archive.archive_period(CH, "202406", url=stats)
-    assert "202406" in archive.archived_periods(url=stats)
+        statistics.archive_period(CH, "202406", url=stats)
+    assert "202406" in statistics.archived_periods(url=stats)
     with db.engine(stats).connect() as conn:
         actions = conn.execute(select(ActionLog.action, ActionLog.actor).order_by(ActionLog.id)).all()
         assert [tuple(a) for a in actions] == [("extra_score", CH.username), ("extra_score", CH.username),

@@ -22,15 +22,27 @@ from test_office_publish import evaluation
 
 from workbench import validators
 from workbench.errors import AuthError
-from workbench.office import accounts, admin, archive, db, records, workflow
+from workbench.office import (
+    accounts,
+    admin,
+    comments,
+    db,
+    district_reports,
+    findings,
+    notices,
+    scoring,
+    staff,
+    workflow,
+)
 from workbench.office.accounts import Account
+from workbench.office.district_reports import ReportInput
+from workbench.office.findings import Finding
 from workbench.office.models import Problem
 from workbench.office.publish import publish
-from workbench.office.records import ReportInput, StaffInput
 from workbench.office.roles import Role
 from workbench.office.schema import metadata
+from workbench.office.staff import StaffInput
 from workbench.office.states import Action
-from workbench.office.workflow import Finding
 from workbench.validators import InvalidInput
 
 OWN, PERIOD, PASSWORD = "110105", "202406", "Password-123"
@@ -72,42 +84,42 @@ def version(url: str, key: str) -> int:
 
 
 def notice_id(url: str) -> int:
-    return records.list_notices(ADMIN, url=url)[0][0].id
+    return notices.list_notices(ADMIN, url=url)[0][0].id
 
 
 CASES = [
-    Case("notice-title", validators.TITLE, lambda u, t: records.publish_notice(ADMIN, t, "内容", url=u),
+    Case("notice-title", validators.TITLE, lambda u, t: notices.publish_notice(ADMIN, t, "内容", url=u),
          "关于\t报送材料的通知", ("office_notice", "title")),
-    Case("notice-content", validators.CONTENT, lambda u, t: records.publish_notice(ADMIN, "标题", t, url=u),
+    Case("notice-content", validators.CONTENT, lambda u, t: notices.publish_notice(ADMIN, "标题", t, url=u),
          "各区县：\n\t请于月底前报送。\r\n谢谢", ("office_notice", "content")),
     Case("notice-update-title", validators.TITLE,
-         lambda u, t: records.update_notice(ADMIN, notice_id(u), 1, t, "内容", url=u), "修改后的\t标题",
+         lambda u, t: notices.update_notice(ADMIN, notice_id(u), 1, t, "内容", url=u), "修改后的\t标题",
          ("office_notice", "title")),
     Case("staff-name", validators.PERSON_NAME,
-         lambda u, t: records.add_staff(ADMIN, StaffInput("district", t, "朝阳区人社局", "科员", "13800000001", OWN),
+         lambda u, t: staff.add_staff(ADMIN, StaffInput("district", t, "朝阳区人社局", "科员", "13800000001", OWN),
                                         url=u), "欧阳\t修", ("staff_member", "name")),
     Case("staff-unit", validators.UNIT,
-         lambda u, t: records.add_staff(ADMIN, StaffInput("district", "张三", t, "科员", "13800000001", OWN),
+         lambda u, t: staff.add_staff(ADMIN, StaffInput("district", "张三", t, "科员", "13800000001", OWN),
                                         url=u), "朝阳区\t人社局", ("staff_member", "unit")),
     Case("staff-position", validators.POSITION,
-         lambda u, t: records.add_staff(ADMIN, StaffInput("district", "张三", "朝阳区人社局", t, "13800000001", OWN),
+         lambda u, t: staff.add_staff(ADMIN, StaffInput("district", "张三", "朝阳区人社局", t, "13800000001", OWN),
                                         url=u), "副\t科长", ("staff_member", "position")),
     Case("staff-phone", validators.PHONE,
-         lambda u, t: records.add_staff(ADMIN, StaffInput("district", "张三", "朝阳区人社局", "科员", t, OWN),
+         lambda u, t: staff.add_staff(ADMIN, StaffInput("district", "张三", "朝阳区人社局", "科员", t, OWN),
                                         url=u), "010-6500 0000", ("staff_member", "phone")),
     Case("report-summary", validators.SUMMARY,
-         lambda u, t: records.save_report(DH, OWN, PERIOD, ReportInput(t, "0", "0", "in_progress"), url=u),
+         lambda u, t: district_reports.save_report(DH, OWN, PERIOD, ReportInput(t, "0", "0", "in_progress"), url=u),
          "本期核查 3 个问题：\n\t已追回部分资金。", ("district_report", "summary")),
     Case("opinion", validators.OPINION,
          lambda u, t: workflow.act(DH, problem_id(u, ID2), Action.START, version(u, ID2), t, url=u),
          "已收到，\t开始核查。\n第二行", ("problem_event", "opinion")),
-    Case("comment", validators.COMMENT, lambda u, t: workflow.comment(DH, problem_id(u, ID1), t, url=u),
+    Case("comment", validators.COMMENT, lambda u, t: comments.comment(DH, problem_id(u, ID1), t, url=u),
          "请补充材料：\n\t1. 死亡证明\r\n2. 追回凭证", ("problem_comment", "body")),
     Case("finding-description", validators.FINDING_DESCRIPTION,
-         lambda u, t: workflow.record_finding(DH, problem_id(u, ID1), version(u, ID1),
+         lambda u, t: findings.record_finding(DH, problem_id(u, ID1), version(u, ID1),
                                               Finding("true", "10", "0", "0", False, 0, t), url=u),
          "已核实：\n\t死亡后继续领取。", ("problem_finding", "description")),
-    Case("extra-score-reason", validators.REASON, lambda u, t: archive.set_extra(CH, PERIOD, OWN, "1", t, url=u),
+    Case("extra-score-reason", validators.REASON, lambda u, t: scoring.set_extra(CH, PERIOD, OWN, "1", t, url=u),
          "专项检查\t表现突出", ("district_extra_score", "reason")),
     Case("user-name", validators.USER_NAME,
          lambda u, t: accounts.add_user(t, "李四", ["admin"], None, PASSWORD, url=u), "li.si",
@@ -135,7 +147,7 @@ def world(office: str) -> str:
     db.upgrade(office)
     publish([evaluation("A01", [(ID1, OWN, "100.50"), (ID2, OWN, "20")])], PERIOD, office)
     workflow.act(DH, problem_id(office, ID1), Action.START, version(office, ID1), url=office)
-    records.publish_notice(ADMIN, "已有的通知", "内容", url=office)
+    notices.publish_notice(ADMIN, "已有的通知", "内容", url=office)
     accounts.add_user("zhang.san", "张三", ["admin"], None, PASSWORD, url=office)
     return office
 
@@ -194,7 +206,7 @@ def test_the_limit_is_stored_and_one_more_refused(world: str, case: Case) -> Non
 
 def test_required_fields_say_what_to_fill(world: str) -> None:
     with pytest.raises(InvalidInput) as e:
-        records.publish_notice(ADMIN, " \t ", "内容", url=world)
+        notices.publish_notice(ADMIN, " \t ", "内容", url=world)
     assert e.value.zh == "请填写标题"
 
 
@@ -331,13 +343,13 @@ def test_search_filters_refuse_hostile_text(world: str) -> None:
     searches = (lambda v: workflow.queue(DH, QueueFilter(indicator_codes=(v,)), url=world),
                 lambda v: workflow.queue(CH, QueueFilter(district_code=v), url=world),
                 lambda v: workflow.queue(CH, QueueFilter(period=v), url=world),
-                lambda v: records.list_reports(CH, district_code=v, url=world),
-                lambda v: records.list_staff(ADMIN, district_code=v, url=world))
+                lambda v: district_reports.list_reports(CH, district_code=v, url=world),
+                lambda v: staff.list_staff(ADMIN, district_code=v, url=world))
     for value in ("A01\x00", "\ud800", "x" * 20_000):
         for search in searches:
             with pytest.raises(InvalidInput):
                 search(value)
     with pytest.raises(OfficeError) as e:
-        records.save_report(DH, OWN, "٢٠٢٤06", ReportInput("说明", "0", "0", "in_progress"), url=world)
+        district_reports.save_report(DH, OWN, "٢٠٢٤06", ReportInput("说明", "0", "0", "in_progress"), url=world)
     assert e.value.zh == "期间格式应为 YYYYMM，如 202406"
     assert workflow.queue(DH, QueueFilter(indicator_codes=("A01",)), url=world)[1] == 2

@@ -22,7 +22,7 @@ from workbench import masking
 from workbench.contract import TABLES, ColType
 from workbench.errors import OfficeError, PermissionDenied
 from workbench.idno import check_char
-from workbench.office import actionlog, db, logreview, workflow
+from workbench.office import actionlog, comments, db, logreview, workflow
 from workbench.office.accounts import Account
 from workbench.office.models import Problem, ProblemEvidence
 from workbench.office.publish import publish
@@ -178,7 +178,7 @@ def test_no_full_id_number_reaches_a_role_without_the_right(office: str, home: P
     district = published[person][1]
     dh = account(Role.DISTRICT_HANDLER, district)
     someone, other = sorted(city.ids)[:2]
-    workflow.comment(dh, person, f"已联系本人，身份证{someone}，另涉及{other[:6] + other[8:17]}", url=office)
+    comments.comment(dh, person, f"已联系本人，身份证{someone}，另涉及{other[:6] + other[8:17]}", url=office)
     v = workflow.act(dh, person, "start", workflow.get(dh, person, url=office).version, url=office)
     workflow.reveal(dh, person, f"核对{someone}的缴费记录", url=office)
     assert v
@@ -307,13 +307,13 @@ def test_html_reports_print_no_full_id_number(synth_warehouse, home: Path, city:
 
 # ----------------------------------------------------------------------------- the browser
 USERS = """
-from workbench.office import accounts, records
+from workbench.office import accounts, notices, staff
 for user, role, district in {users!r}:
     accounts.add_user(user, "测试" + user, [role], district, "Password-123")
 admin = accounts.login("ad1", "Password-123")[0]
 # people type ID numbers into free text too: a notice and a staff record quoting one
-records.publish_notice(admin, "核查 {typed} 的通知", "请核查身份证号 {typed} 的待遇发放情况。")
-records.add_staff(admin, records.StaffInput("city_office", "联络员{typed}", "市社保中心 {typed}", "科员",
+notices.publish_notice(admin, "核查 {typed} 的通知", "请核查身份证号 {typed} 的待遇发放情况。")
+staff.add_staff(admin, staff.StaffInput("city_office", "联络员{typed}", "市社保中心 {typed}", "科员",
                                            "010-12345678"))
 """
 

@@ -38,15 +38,17 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, case, func, select
 
-from workbench import outputs
+from workbench import access, outputs
 from workbench.districts import NAMES
-from workbench.errors import OfficeError, PermissionDenied, UsageError
+from workbench.errors import OfficeError, UsageError
 from workbench.office import actionlog, db
 from workbench.office.accounts import Account
+from workbench.office.district_reports import REPORT, Rectification
+from workbench.office.implementation import IMPL
 from workbench.office.models import Problem, ProblemEvent, ProblemFinding, now
-from workbench.office.records import CITY_ROLES, IMPL, REPORT, Rectification, period_of
 from workbench.office.roles import Role
 from workbench.office.states import Action, ProblemState
+from workbench.office.versioning import period_of
 from workbench.periods import add_months
 
 P, EVENT, FINDING = Problem.__table__, ProblemEvent.__table__, ProblemFinding.__table__
@@ -196,16 +198,18 @@ def statistics(conn: Connection, period: str) -> list[tuple]:
 
 
 # ------------------------------------------------------------------ export and verify
+TARGET = access.Target("package")
+
+
 def may_export(account: Account) -> bool:
-    return account.has(*CITY_ROLES)
+    """Whether ``account`` may export the package (``package.export``)."""
+    return access.decide(account, "package.export", TARGET).allowed
 
 
 def export(account: Account, period: str, *, url: str | None = None) -> Package:
-    """Build the package of ``period`` for a city role; the export is logged (English in
-    ``str()``, Chinese in ``.zh`` when refused)."""
-    if not may_export(account):
-        raise PermissionDenied(f"{account.username} may not export the discipline inspection package",
-                               "只有市级处理人或审核人可以导出纪检监察数据包")
+    """Build the package of ``period`` (``package.export``: city roles); the export is logged
+    (English in ``str()``, Chinese in ``.zh`` when refused)."""
+    access.require(account, "package.export", TARGET)
     period = period_of(period)
     eng = db.ready(url)
     with eng.connect() as conn:

@@ -12,8 +12,13 @@ findings' counts over ``problem_finding JOIN problem``, which has a row for only
 the parts are added up per group in Python. (One ``problem LEFT JOIN problem_finding`` with
 every sum in it took 0.7 s on SQLite at 200,000 problems; the two parts take a third of that.)
 
-A period archived by ``archive.archive_period`` is read from its archived cells, so its figures
-stay as they were when archived; the live figures of other periods come from the database.
+Archiving a period (``archive_period``: ``statistics.archive``, city roles, logged) freezes its
+cells (per district and indicator: ``statistics_archive_cell``), its scores (``scoring.freeze``:
+``score_archive``) and the scoring parameters used; afterwards the statistics and scores of that
+period are read from the archive and its extra scores can no longer change. A period is archived
+once. The live figures of other periods come from the database.
+
+Which problems an account's figures cover is ``access.problem_scope``.
 
 Live cells and the trend by period are kept in memory for ``statistics_cache_seconds``
 (parameters/scoring.yaml) per database, visibility scope and period (and per server process): a
@@ -28,6 +33,7 @@ the deadline.
 from __future__ import annotations
 
 import functools
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -36,18 +42,62 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, cast, func, literal_column, or_, select, union_all
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    ForeignKey,
+    String,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
+from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.elements import ColumnElement
 
+from workbench import access
 from workbench.districts import NAMES
-from workbench.errors import UsageError
-from workbench.office import db
+from workbench.errors import OfficeError, UsageError
+from workbench.office import actionlog, db
 from workbench.office.accounts import Account
-from workbench.office.models import AMOUNT, Problem, ProblemFinding, now
-from workbench.office.states import Conclusion, ProblemState
-from workbench.office.workflow import visible
+from workbench.office.findings import Conclusion
+from workbench.office.models import ACTOR, AMOUNT, CODE, DISTRICT, PERIOD, Base, Problem, ProblemFinding, now
+from workbench.office.states import ProblemState
+from workbench.office.versioning import period_of
+
+
+class StatisticsArchive(Base):
+    """An archived period: who archived it, when, with which scoring parameters."""
+
+    __tablename__ = "statistics_archive"
+
+    period: Mapped[str] = mapped_column(String(PERIOD), primary_key=True)
+    archived_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    archived_by: Mapped[str] = mapped_column(String(ACTOR))
+    scoring_json: Mapped[str] = mapped_column(Text)
+
+
+class ArchivedCell(Base):
+    """The statistics of one (district, indicator) of an archived period (``Figures`` as JSON)."""
+
+    __tablename__ = "statistics_archive_cell"
+
+    period: Mapped[str] = mapped_column(ForeignKey("statistics_archive.period", ondelete="CASCADE"),
+                                        primary_key=True)
+    district_code: Mapped[str] = mapped_column(String(DISTRICT), primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    figures_json: Mapped[str] = mapped_column(Text)
+
 
 P, F = Problem.__table__, ProblemFinding.__table__
+ARCHIVE, CELL = StatisticsArchive.__table__, ArchivedCell.__table__
 CLOSED = ProblemState.CLOSED.value
 UNKNOWN_LINE = "其他"
 
@@ -201,14 +251,9 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-def _scope(account: Account) -> str:
-    from workbench.office.roles import Role
-
-    if account.has(Role.CITY_HANDLER, Role.CITY_REVIEWER):
-        return "city"
-    if account.has(Role.DISTRICT_HANDLER, Role.DISTRICT_REVIEWER) and account.district_code:
-        return account.district_code
-    return "none"
+def _scope(account: Account) -> tuple[str, ...]:
+    """The cache key of what ``account`` sees: the districts (and city level) of its scope."""
+    return access.districts(account, city_level=True)
 
 
 def cached(key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
@@ -292,15 +337,13 @@ def summarize(cells: list[Cell], period: str | None, archived_at: datetime | Non
 
 def summary(account: Account, period: str | None = None, *, url: str | None = None) -> Summary:
     """问题统计 of ``period`` (None: every period) over the problems ``account`` may see."""
-    from workbench.office import archive
-
     with db.ready(url).connect() as conn:
         if period is not None:
-            archived = archive.archived_cells(conn, account, period)
+            archived = archived_cells(conn, account, period)
             if archived is not None:
                 return summarize(archived[1], period, archived[0])
         cells = cached((db.normalize(url), _scope(account), "cells", period),
-                       lambda: live_cells(conn, visible(account), period))
+                       lambda: live_cells(conn, access.problem_scope(account), period))
         return summarize(cells, period)
 
 
@@ -308,7 +351,7 @@ def by_period(account: Account, *, url: str | None = None) -> dict[str, Figures]
     """Live figures per period (last detection), oldest first."""
     def compute() -> dict[str, Figures]:
         with db.ready(url).connect() as conn:
-            rows = grouped(conn, [P.c.last_period], visible(account))
+            rows = grouped(conn, [P.c.last_period], access.problem_scope(account))
         return {k[0]: f for k, f in sorted(rows.items())}
 
     return cached((db.normalize(url), _scope(account), "by_period"), compute)
@@ -316,7 +359,8 @@ def by_period(account: Account, *, url: str | None = None) -> dict[str, Figures]
 
 def periods(account: Account, *, url: str | None = None) -> list[str]:
     """The periods that have problems visible to ``account``, newest first."""
-    stmt = select(P.c.last_period).where(visible(account)).group_by(P.c.last_period).order_by(P.c.last_period.desc())
+    stmt = (select(P.c.last_period).where(access.problem_scope(account)).group_by(P.c.last_period)
+            .order_by(P.c.last_period.desc()))
     with db.ready(url).connect() as conn:
         return [r[0] for r in conn.execute(stmt)]
 
@@ -349,3 +393,52 @@ def indicator_quality(account: Account, period: str | None = None, *, url: str |
 
 def district_name(code: str) -> str:
     return NAMES.get(code, code)
+
+
+# ------------------------------------------------------------------------------ archive
+def archived_at(conn: Connection, period: str) -> datetime | None:
+    """When ``period`` was archived (None: not archived)."""
+    return conn.execute(select(ARCHIVE.c.archived_at).where(ARCHIVE.c.period == period)).scalar_one_or_none()
+
+
+def archive_period(account: Account, period: str, *, url: str | None = None) -> int:
+    """Freeze a period's statistics and scores (``statistics.archive``, logged); return the
+    number of archived cells."""
+    from workbench.office import scoring  # scoring reads this module's figures
+
+    access.require(account, "statistics.archive", access.Target("statistics"))
+    period = period_of(period)
+    p = scoring.scoring_params()
+    with db.ready(url).begin() as conn:
+        if archived_at(conn, period) is not None:
+            raise OfficeError(f"period {period} is already archived", f"{period} 已归档")
+        cells = live_cells(conn, true(), period)
+        conn.execute(insert(ARCHIVE).values(period=period, archived_at=now(), archived_by=account.username,
+                                            scoring_json=json.dumps(p, ensure_ascii=False, default=str)))
+        if cells:
+            conn.execute(insert(CELL), [{"period": period, "district_code": c.district_code,
+                                         "indicator_code": c.indicator_code,
+                                         "figures_json": json.dumps(c.figures.to_json())} for c in cells])
+        scoring.freeze(conn, period, cells, p)
+        total = summarize(cells, period).total
+        actionlog.append(conn, account.username, actionlog.Action.ARCHIVE, f"period:{period}", None, period=period,
+                         cells=len(cells), problems=total.problems, amount=str(total.amount))
+    return len(cells)
+
+
+def archived_cells(conn: Connection, account: Account, period: str) -> tuple[datetime, list[Cell]] | None:
+    """The archived cells of ``period`` that ``account`` may see, or None if it is not archived."""
+    at = archived_at(conn, period)
+    if at is None:
+        return None
+    rows = conn.execute(select(CELL).where(and_(CELL.c.period == period,
+                                                access.district_scope(account, CELL.c.district_code))))
+    return at, [Cell(r.district_code, r.indicator_code, Figures.from_json(json.loads(r.figures_json))) for r in rows]
+
+
+def archived_periods(*, url: str | None = None) -> dict[str, tuple[datetime, str]]:
+    """Archived periods: when and by whom, newest first."""
+    with db.ready(url).connect() as conn:
+        rows = conn.execute(select(ARCHIVE.c.period, ARCHIVE.c.archived_at, ARCHIVE.c.archived_by)
+                            .order_by(ARCHIVE.c.period.desc()))
+        return {r.period: (r.archived_at, r.archived_by) for r in rows}
