@@ -13,9 +13,9 @@ help: ## list the targets
 $(STAMP): requirements.lock pyproject.toml
 	@scripts/system-packages.sh
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --upgrade pip "setuptools>=77"
 	$(BIN)/pip install -q -r requirements.lock
-	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
 setup: $(STAMP) ## create .venv with the pinned, tested packages (and system fonts)
@@ -33,8 +33,9 @@ test-fast: setup ## the tests without the slow ones
 bench: setup ## run the intake benchmark (2,000,000 persons; minutes)
 	$(BIN)/python benchmarks/intake/run.py
 
+# root (a container, a CI runner) needs --allow-root; WORKBENCH_HOME is the project's var/ (workbench.config)
 lab: setup ## open JupyterLab on the notebooks and analyses
-	$(BIN)/jupyter lab --notebook-dir=.
+	$(BIN)/jupyter lab --notebook-dir=. $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean: ## remove the virtual environment and the working folder ./var
 	rm -rf $(VENV) var

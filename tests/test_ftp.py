@@ -82,10 +82,11 @@ def test_credentials_from_netrc_and_environment(home, ftp, tmp_path, monkeypatch
 def test_wrong_password_is_one_line_without_the_password(home, ftp):
     _, port = ftp
     done = cli("intake", "--landing", f"ftp://wb:wrong-{PASSWORD}@127.0.0.1:{port}/", "--period", P)
-    assert done.returncode == 1
+    assert done.returncode == 2  # the environment (cli.md exit codes)
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "refused login for user 'wb'" in lines[0]
     assert PASSWORD not in done.stderr + done.stdout
+    assert not (home / "deliveries").exists()  # a failed fetch leaves no empty folder behind
 
 
 def test_missing_file_on_server_is_refused_others_load(home, ftp):
@@ -103,3 +104,4 @@ def test_missing_period_on_server(home, ftp):
     done = cli("intake", "--landing", f"ftp://wb:{PASSWORD}@127.0.0.1:{port}/", "--period", P)
     assert done.returncode == 3  # no manifest: the delivery is refused whole (security.md)
     assert done.stderr.count("\n") == 1 and "manifest missing" in done.stderr
+    assert not (home / "deliveries" / P).exists()  # nothing kept of a refused fetch

@@ -77,7 +77,7 @@ def test_period_without_delivery_and_unreachable_warehouse(env):
     assert done.returncode == 2 and "no delivery loaded for period 201001" in done.stderr
     bad = {**env, "WORKBENCH_WAREHOUSE": "postgres://postgres@127.0.0.1:1/nowhere"}
     done = cli(bad, "indicators", "--period", SYNTH_PERIOD)
-    assert done.returncode == 1 and done.stderr.startswith("Error: cannot open warehouse")
+    assert done.returncode == 2 and done.stderr.startswith("Error: cannot open warehouse")  # the environment
     assert done.stderr.count("\n") == 1
 
 

@@ -148,11 +148,11 @@ def test_cli_report_json_and_exit_codes(home, tmp_path):
 
 
 @pytest.mark.parametrize("args, code, message", [
-    (["intake", "--landing", "{landing}", "--period", "202413"], 2, "invalid period '202413'"),
+    (["intake", "--landing", "{landing}", "--period", "202413"], 2, "invalid period '202413': month 13 is not 01–12"),
     (["intake", "--landing", "{landing}", "--period", "202501"], 2, "no delivery for period 202501"),
     (["intake", "--landing", "{landing}/nowhere", "--period", P], 2, "does not exist"),
     (["intake", "--period", P], 2, "--landing"),
-    (["intake", "--landing", "ftp://127.0.0.1:1/x", "--period", P], 1, "cannot reach FTP server"),
+    (["intake", "--landing", "ftp://127.0.0.1:1/x", "--period", P], 2, "cannot reach FTP server"),  # environment
 ])
 def test_cli_bad_input_is_one_line(home, tmp_path, args, code, message):
     delivery(tmp_path, P, {"sb_person": PERSONS})
@@ -160,6 +160,8 @@ def test_cli_bad_input_is_one_line(home, tmp_path, args, code, message):
     assert done.returncode == code
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], done.stderr
+    if "FTP" in message:  # an unreachable server leaves nothing behind (no deliveries/ folder)
+        assert not (home / "deliveries").exists()
 
 
 def test_missing_manifest_is_refused(home, tmp_path):
@@ -270,7 +272,7 @@ def test_second_writer_gets_busy_message(home, tmp_path):
     try:
         assert holder.stdout.readline().strip() == "ready"
         done = cli("intake", "--landing", str(tmp_path), "--period", P)
-        assert done.returncode == 1
+        assert done.returncode == 2  # the environment (cli.md exit codes)
         assert done.stderr.startswith("Error: warehouse duckdb://") and "is busy" in done.stderr
         assert f"PID {holder.pid}" in done.stderr
     finally:

@@ -1,8 +1,10 @@
-"""The ``workbench`` command (spec cli.md).
+"""The ``workbench`` command (README, "Commands").
 
 Every failure a user can act on ends as one line ``Error: …`` on stderr and a non-zero
-exit (2 bad arguments, 3 a refused file, 1 anything else); ``WORKBENCH_DEBUG=1`` shows
-the traceback instead.
+exit; ``WORKBENCH_DEBUG=1`` shows the traceback instead. The exit codes (``EXIT_CODES``,
+listed by ``workbench --help``) are the same for every command: 0 done; 1 a check failed;
+2 bad arguments or environment (also a bad ``--out``, checked before any work); 3 refused
+input; 4 inconclusive.
 """
 
 from __future__ import annotations
@@ -15,14 +17,40 @@ from pathlib import Path
 
 from workbench.errors import UsageError, WorkbenchError, first_line
 
+EXIT_CODES: tuple[tuple[int, str], ...] = (
+    (0, "done"),
+    (1, "a check failed: a verification found a difference, a run's counts do not add up"),
+    (2, "bad arguments or environment: an unknown option or a bad value, a bad --out (checked before\n"
+        "     any work, nothing created), an unreachable database, warehouse or FTP server, a file system error"),
+    (3, "refused input: a delivered file, a delivery or an import refused"),
+    (4, "inconclusive: a check could not be completed"),
+)
+EPILOG = ("exit codes (every command):\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES)
+          + "\n\nWORKBENCH_HOME (default: var/ of the project), WORKBENCH_WAREHOUSE and WORKBENCH_OFFICE_DB say\n"
+          "where data live; WORKBENCH_DEBUG=1 shows a traceback instead of the one-line error.")
+
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
         self.exit(2, f"Error: {message} (see {self.prog} --help)\n")
 
 
+def _roles_help() -> str:
+    from workbench.office.roles import Role
+
+    return "role code (repeatable): " + ", ".join(f"{r.value} ({r.label})" for r in Role)
+
+
+def _district_help() -> str:
+    from workbench.districts import DISTRICTS
+
+    return ("district code, required for the district roles (district_handler, district_reviewer): "
+            + ", ".join(f"{code} {name}" for code, name in DISTRICTS.items()))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="workbench", description="基金监督工作台 Fund Supervision Workbench")
+    p = _Parser(prog="workbench", description="基金监督工作台 Fund Supervision Workbench", epilog=EPILOG,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     s = sub.add_parser("synth", help="write synthetic monthly deliveries (with ground truth)")
@@ -44,12 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("rejects", help="rejected rows")
     rsub = r.add_subparsers(dest="action", required=True, parser_class=_Parser)
     re_ = rsub.add_parser("export", help="export the rejected rows of a period as CSV")
-    re_.add_argument("--period", required=True)
-    re_.add_argument("--out", required=True, type=Path)
+    re_.add_argument("--period", required=True, help="delivery period, YYYYMM")
+    re_.add_argument("--out", required=True, type=Path,
+                     help="CSV file to write (its folder must exist; written whole or not at all)")
 
     rep = sub.add_parser("report", help="run the per-source intake notebooks into HTML reports")
-    rep.add_argument("--landing", required=True)
-    rep.add_argument("--period", required=True)
+    rep.add_argument("--landing", required=True, help="folder or ftp://user:pass@host[:port]/path")
+    rep.add_argument("--period", required=True, help="delivery period, YYYYMM")
     rep.add_argument("--source", action="append", help="only these sources (repeatable)")
 
     ind = sub.add_parser("indicators", help="run indicators for a period and publish suspected problems")
@@ -69,36 +98,37 @@ def build_parser() -> argparse.ArgumentParser:
     mo.add_argument("--quiet", action="store_true", help="no progress bar")
 
     cat = sub.add_parser("catalogue", help="the indicator catalogue as CSV")
-    cat.add_argument("--out", type=Path, help="write to this file (default: standard output)")
+    cat.add_argument("--out", type=Path, help="write to this file (its folder must exist; default: standard output)")
 
     pr = sub.add_parser("problems", help="suspected problems")
     prsub = pr.add_subparsers(dest="action", required=True, parser_class=_Parser)
     pe = prsub.add_parser("export", help="export the problems detected by the run for a period")
-    pe.add_argument("--period", required=True)
-    pe.add_argument("--out", required=True, type=Path)
+    pe.add_argument("--period", required=True, help="period of the indicator run, YYYYMM")
+    pe.add_argument("--out", required=True, type=Path,
+                    help="CSV file to write (its folder must exist; written whole or not at all)")
 
     us = sub.add_parser("users", help="office users: add, disable, enable, reset, roles, list")
     ussub = us.add_subparsers(dest="action", required=True, parser_class=_Parser)
     ua = ussub.add_parser("add", help="add a user (prints its password once)")
-    ua.add_argument("username")
+    ua.add_argument("username", help="login name: 3-64 lower-case letters, digits, '.', '_' or '-'")
     ua.add_argument("--name", default="", help="display name (Chinese), default the user name")
-    ua.add_argument("--role", action="append", required=True, help="role code (repeatable)")
-    ua.add_argument("--district", help="district code, for district roles")
+    ua.add_argument("--role", action="append", required=True, help=_roles_help())
+    ua.add_argument("--district", help=_district_help())
     ua.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     for name, text in (("disable", "disable a user and end its sessions"), ("enable", "enable a user"),
                        ("reset", "set a new password (prints it once), unlock, end sessions")):
         x = ussub.add_parser(name, help=text)
-        x.add_argument("username")
+        x.add_argument("username", help="login name of the user")
         if name == "reset":
             x.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     ur = ussub.add_parser("roles", help="replace a user's roles")
-    ur.add_argument("username")
-    ur.add_argument("--role", action="append", required=True, help="role code (repeatable)")
-    ur.add_argument("--district", help="district code, for district roles")
-    ussub.add_parser("list", help="list the users")
+    ur.add_argument("username", help="login name of the user")
+    ur.add_argument("--role", action="append", required=True, help=_roles_help())
+    ur.add_argument("--district", help=_district_help())
+    ussub.add_parser("list", help="list the users (name, district, state, roles, display name; no passwords)")
 
     sv = sub.add_parser("serve", help="serve the Panel web apps (login required)")
-    sv.add_argument("--port", type=int, default=5006)
+    sv.add_argument("--port", type=int, default=5006, help="TCP port to listen on (default: 5006)")
     sv.add_argument("--address", default="127.0.0.1", help="interface to listen on (default: this machine only)")
     sv.add_argument("--procs", type=int, help="server processes sharing the port (default: serve.procs in "
                     "parameters/office.yaml; above 1 needs Linux)")
@@ -108,6 +138,11 @@ def build_parser() -> argparse.ArgumentParser:
     lgsub.add_parser("verify", help="check the log's MACs, sequence and anchors, and the business state against "
                      "the log: the first edited, deleted or forged record, a truncation or a direct edit is reported")
 
+    dc = sub.add_parser("documents", help="the document store (attachments): SHA-256 blobs, versions by name")
+    dcsub = dc.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    dcsub.add_parser("verify", help="re-hash every stored blob: a missing blob, a size mismatch or a changed byte "
+                     "is one line each (exit 1)")
+
     pk = sub.add_parser("package", help="the periodic package for the discipline inspection bureau")
     pksub = pk.add_subparsers(dest="action", required=True, parser_class=_Parser)
     pkx = pksub.add_parser("export", help="write the package of a period (CSV files and manifest.json)")
@@ -115,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     pkx.add_argument("--out", required=True, help="an empty or new folder, or a .zip file")
     pkx.add_argument("--user", help="export as this user (a city role); default: the operator")
     pkv = pksub.add_parser("verify", help="recompute a package's row counts and SHA-256")
-    pkv.add_argument("path")
+    pkv.add_argument("path", help="the package folder or .zip file written by package export")
     pkv.add_argument("--against-log", action="store_true", help="also check its log anchor against the office's log")
 
     d = sub.add_parser("demo", help="synthetic data, intake and reports on the embedded defaults")
@@ -129,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         check_arguments(args)
-        return _dispatch(args)
+        with _home_exported():
+            return _dispatch(args)
     except WorkbenchError as exc:
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
@@ -143,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             raise
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         print(f"Error: {exc.strerror or exc}{where}", file=sys.stderr)
-        return 1
+        return 2  # the environment: a file system, a network, a permission
     except Exception as exc:  # a bug or an unforeseen failure: still one line
         if os.environ.get("WORKBENCH_DEBUG"):
             raise
@@ -152,11 +188,29 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+@contextlib.contextmanager
+def _home_exported():
+    """WORKBENCH_HOME resolved once (workbench.config) and exported to what the command starts
+    (papermill kernels, the web server), restored afterwards (``main`` runs in tests too)."""
+    from workbench.config import export_home
+
+    before = os.environ.get("WORKBENCH_HOME")
+    export_home()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("WORKBENCH_HOME", None)
+        else:
+            os.environ["WORKBENCH_HOME"] = before
+
+
 # the outputs of the commands, checked before any work (security.md): (command, action) -> (dest, folder?)
 OUTPUTS: dict[tuple[str, str | None], tuple[str, bool | None]] = {
     ("synth", None): ("out", True), ("intake", None): ("report", False), ("rejects", "export"): ("out", False),
     ("catalogue", None): ("out", False), ("problems", "export"): ("out", False),
-    ("package", "export"): ("out", None)}  # None: a folder, or a file when it ends in .zip
+    ("package", "export"): ("out", None),  # None: a folder, or a file when it ends in .zip
+    ("db", "ddl"): ("out", False)}
 
 
 def check_arguments(args: argparse.Namespace) -> None:
@@ -177,6 +231,10 @@ def check_arguments(args: argparse.Namespace) -> None:
                 except validators.InvalidInput as exc:
                     option = dest if dest in ("username", "path") else "--" + dest.replace("_", "-")
                     raise validators.InvalidInput(option, exc.zh, exc.reason, "") from None
+    if getattr(args, "period", None) is not None:  # every --period: names what is wrong (month 13)
+        from workbench.periods import check_period
+
+        check_period(args.period)
     dest, folder = OUTPUTS.get((args.command, getattr(args, "action", None)), ("", False))
     if dest and getattr(args, dest, None) is not None:
         out = getattr(args, dest)
@@ -261,6 +319,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from workbench.office.reconcile import cli_verify
 
             return cli_verify()
+        case "documents":
+            from workbench.documents import cli_verify as documents_verify
+
+            return documents_verify()
         case "package":
             from workbench.office.package import cli_main
 
@@ -299,6 +361,7 @@ def _users(args: argparse.Namespace) -> int:
             acc = accounts.set_roles(args.username, args.role, args.district, actor="cli")
             print(f"{acc.username}: {', '.join(sorted(acc.roles))}")
         case "list":
+            print(f"{'user':<20} {'district':<8} {'state':<20} roles  display name")
             for acc, disabled in accounts.list_users():
                 state = "disabled" if disabled else "active"
                 print(f"{acc.username:<20} {acc.district_code or '-':<8} {state:<20} {','.join(sorted(acc.roles))}"

@@ -4,7 +4,9 @@ Generates a small synthetic city (parameters/demo.yaml) and runs the monthly job
 of its months (per-source intake, indicators published to the office, statistics),
 leaving the warehouse, the office database and the HTML reports under WORKBENCH_HOME.
 Then it creates the demo users (every role; handler and reviewer of three districts) that
-do not exist yet and prints each new one once with its generated password.
+do not exist yet and prints each new one once with its generated password; on a later run
+it lists the demo users again (names and roles, no passwords: those were shown once) and
+says how to set a new password.
 """
 
 from __future__ import annotations
@@ -26,7 +28,12 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...], str | None], ...] = (
     ("cityh", "市级处理人", ("city_handler",), None),
     ("cityr", "市级审核人", ("city_reviewer",), None),
     ("admin", "综合管理员", ("admin",), None),
+    ("annuity", "年金机构填报人", ("annuity_reporter",), None),
 )
+
+
+def _where(district: str | None) -> str:
+    return NAMES.get(district, "市级") if district else "市级"
 
 
 def demo_users(url: str | None = None) -> list[tuple[str, str, str, str]]:
@@ -40,19 +47,36 @@ def demo_users(url: str | None = None) -> list[tuple[str, str, str, str]]:
         if username in existing:
             continue
         acc, password = accounts.add_user(username, display, list(roles), district, actor="demo", url=url)
-        created.append((acc.username, "、".join(sorted(r.label for r in acc.roles)),
-                        NAMES.get(district, "市级") if district else "市级", password))
+        created.append((acc.username, "、".join(sorted(r.label for r in acc.roles)), _where(district), password))
     return created
 
 
-def print_demo_users(created: list[tuple[str, str, str, str]]) -> None:
-    if not created:
-        print("Demo users: already created (passwords were printed when they were created; "
-              "`workbench users reset NAME` sets a new one)")
-        return
-    print("Demo users (passwords are shown only now):")
-    for username, roles, where, password in created:
-        print(f"  {username:<10} {password}  {where} {roles}")
+def existing_demo_users(url: str | None = None) -> list[tuple[str, str, str, bool]]:
+    """(user, roles, district, disabled) of the demo users in the office, in DEMO_USERS order."""
+    from workbench.office import accounts
+
+    listed = {acc.username: (acc, disabled) for acc, disabled in accounts.list_users(url)}
+    out = []
+    for username, *_ in DEMO_USERS:
+        if username in listed:
+            acc, disabled = listed[username]
+            out.append((username, "、".join(sorted(r.label for r in acc.roles)), _where(acc.district_code), disabled))
+    return out
+
+
+def print_demo_users(created: list[tuple[str, str, str, str]], url: str | None = None) -> None:
+    """The new demo users with their passwords; the ones of an earlier run without (listed)."""
+    if created:
+        print("Demo users (passwords are shown only now):")
+        for username, roles, where, password in created:
+            print(f"  {username:<10} {password}  {where} {roles}")
+    new = {c[0] for c in created}
+    earlier = [u for u in existing_demo_users(url) if u[0] not in new]
+    if earlier:
+        print("Demo users created by an earlier run (their passwords were shown then; "
+              "`workbench users reset NAME` prints a new one):")
+        for username, roles, where, disabled in earlier:
+            print(f"  {username:<10} {where} {roles}{'  (disabled)' if disabled else ''}")
 
 
 def run_demo(period: str | None = None, persons: int | None = None, serve: bool = False) -> int:
@@ -82,7 +106,8 @@ def run_demo(period: str | None = None, persons: int | None = None, serve: bool 
     if not serve:
         print("Office: `workbench serve`, then open http://127.0.0.1:5006/")
         return code
-    print("Office web apps: http://127.0.0.1:5006/ (log in as one of the users above; Ctrl-C stops)", flush=True)
+    print("Office web apps: http://127.0.0.1:5006/ (log in as one of the demo users listed above; "
+          "Ctrl-C stops)", flush=True)
     sys.stderr.flush()
     # a fresh process: nothing the monthly job opened (DuckDB, notebook kernels, their threads)
     # is forked into the server processes of `workbench serve`

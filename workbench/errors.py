@@ -43,7 +43,10 @@ class UnknownTableError(UsageError):
 
 
 class DeliveryError(WorkbenchError):
-    """The delivery cannot be read at all (missing folder, manifest, server)."""
+    """The delivery cannot be read at all (unreachable server, refused login): the environment,
+    CLI exit status 2."""
+
+    exit_code = 2
 
 
 class DeliveryRefused(DeliveryError):
@@ -66,7 +69,9 @@ class FileRefused(WorkbenchError):
 
 
 class WarehouseError(WorkbenchError):
-    """The warehouse cannot be reached or written."""
+    """The warehouse cannot be reached or written: the environment, CLI exit status 2."""
+
+    exit_code = 2
 
 
 class AccountingError(WorkbenchError):

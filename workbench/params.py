@@ -1,7 +1,9 @@
 """Parameters kept in ``parameters/*.yaml``, validated into typed models before use.
 
 Each file has a pydantic model here; an unknown key or a wrong type fails with the file
-and key named. ``WORKBENCH_PARAMETERS`` points to another parameters folder.
+and key named. The files are read from the installed package (``workbench.parameters``: the
+repository's ``parameters/`` folder in a checkout, its installed copy in a wheel);
+``WORKBENCH_PARAMETERS`` points to another parameters folder.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from workbench.config import package_folder
 from workbench.errors import ParameterError, suggest
 
-DEFAULT_DIR = Path(__file__).resolve().parents[1] / "parameters"
+DEFAULT_DIR = package_folder("parameters")  # the installed parameters (importlib.resources)
 
 
 class Strict(BaseModel):
@@ -117,6 +120,10 @@ class AttachmentParams(Strict):
     suffixes: list[str] = Field(min_length=1)
 
 
+class DocumentParams(Strict):
+    root: str = Field(min_length=1)                # blobs' folder; relative = under WORKBENCH_HOME
+
+
 class OfficeParams(Strict):
     """parameters/office.yaml: the supervision office (workflow database)."""
 
@@ -126,6 +133,7 @@ class OfficeParams(Strict):
     deadline_days: DeadlineDays
     unmask_roles: list[str]
     attachments: AttachmentParams
+    documents: DocumentParams
 
 
 class ScoreComponent(Strict):

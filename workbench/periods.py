@@ -9,10 +9,23 @@ from workbench.errors import UsageError
 PERIOD_RE = re.compile(r"[0-9]{4}(0[1-9]|1[0-2])")  # ASCII digits: \d also takes other scripts' digits
 
 
+def period_problem(period: object) -> str | None:
+    """What is wrong with ``period`` as a YYYYMM month, in words (None: nothing)."""
+    if not isinstance(period, str) or not re.fullmatch(r"[0-9]{6}", period):
+        return "expected YYYYMM (six digits), e.g. 202406"
+    if period[:4] == "0000":
+        return "year 0000 is not a year (expected YYYYMM, e.g. 202406)"
+    if not PERIOD_RE.fullmatch(period):
+        return f"month {period[4:]} is not 01–12 (expected YYYYMM, e.g. 202406)"
+    return None
+
+
 def check_period(period: str) -> str:
-    """Return ``period`` if it is a real YYYYMM month, else raise a UsageError."""
-    if not isinstance(period, str) or not PERIOD_RE.fullmatch(period) or period[:4] == "0000":
-        raise UsageError(f"invalid period {period!r}: expected YYYYMM, e.g. 202406")
+    """Return ``period`` if it is a real YYYYMM month, else raise a UsageError naming what is
+    wrong (``invalid period '202413': month 13 is not 01–12 …``)."""
+    problem = period_problem(period)
+    if problem:
+        raise UsageError(f"invalid period {period!r}: {problem}")
     return period
 
 

@@ -1,7 +1,9 @@
 """Getting a delivery: from a local folder, or from the FTP drop.
 
 An FTP delivery is downloaded into ``WORKBENCH_HOME/deliveries/<P>/`` (the kept copy of
-what was received) before anything is read. Credentials come from the URL, else a netrc
+what was received) before anything is read. The folder is created only once the server let
+us in, and a failed fetch (an unreachable server, a refused login, a missing manifest, a
+broken transfer) removes the folders it created: nothing is left behind. Credentials come from the URL, else a netrc
 file (``NETRC`` or ``~/.netrc``), else ``WORKBENCH_FTP_USER`` / ``WORKBENCH_FTP_PASSWORD``;
 messages name the server and user, never the password.
 
@@ -12,9 +14,11 @@ file (``OUTSIDE_LANDING``).
 
 from __future__ import annotations
 
+import contextlib
 import ftplib
 import netrc
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -118,10 +122,19 @@ def ftp_target(url: str) -> FtpTarget:
     return FtpTarget(parts.hostname, port, user, password, parts.path.rstrip("/") or "/")
 
 
+def _missing_folders(path: Path) -> list[Path]:
+    """``path`` and those of its parents that do not exist yet, deepest first."""
+    out = []
+    while not path.exists() and path != path.parent:
+        out.append(path)
+        path = path.parent
+    return out
+
+
 def _from_ftp(url: str, period: str) -> Delivery:
     target = ftp_target(url)
     dest = settings().deliveries / period
-    dest.mkdir(parents=True, exist_ok=True)
+    created = _missing_folders(dest)  # what a failure removes again
     ftp = ftplib.FTP(timeout=FTP_TIMEOUT)
     try:
         try:
@@ -138,6 +151,7 @@ def _from_ftp(url: str, period: str) -> Delivery:
                 f"{target.user!r}: {str(exc).strip()}"
             ) from None
         remote = f"{target.path.rstrip('/')}/{period}"
+        dest.mkdir(parents=True, exist_ok=True)
         manifest_path = dest / MANIFEST_NAME
         if not _download(ftp, f"{remote}/{MANIFEST_NAME}", manifest_path):
             raise DeliveryRefused(f"{target.display}/{period}/{MANIFEST_NAME}: manifest missing; "
@@ -147,8 +161,16 @@ def _from_ftp(url: str, period: str) -> Delivery:
         for entry in entries:
             if entry.problem is None and not _download(ftp, f"{remote}/{entry.file}", dest / entry.file):
                 missing.add(entry.file)
-    except ftplib.all_errors as exc:
-        raise DeliveryError(f"FTP transfer from {target.display} failed: {str(exc).strip()}") from None
+    except BaseException as exc:
+        for folder in created:  # deepest first: the period folder, then parents made for it
+            if folder == dest:
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if still empty
+        if isinstance(exc, ftplib.all_errors) and not isinstance(exc, DeliveryError):
+            raise DeliveryError(f"FTP transfer from {target.display} failed: {str(exc).strip()}") from None
+        raise
     finally:
         try:
             ftp.quit()
@@ -163,9 +185,9 @@ def _download(ftp: ftplib.FTP, remote: str, local: Path) -> bool:
     try:
         with part.open("wb") as f:
             ftp.retrbinary(f"RETR {remote}", f.write)
-    except ftplib.error_perm as exc:
+    except BaseException as exc:
         part.unlink(missing_ok=True)
-        if str(exc).startswith("550"):
+        if isinstance(exc, ftplib.error_perm) and str(exc).startswith("550"):
             local.unlink(missing_ok=True)
             return False
         raise

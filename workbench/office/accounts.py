@@ -141,7 +141,11 @@ def check_district(roles: frozenset[Role], district: str | None) -> str | None:
     """District roles need one of the 17 districts; city roles and admins have none."""
     if any(r.district_scoped for r in roles):
         if district not in DISTRICTS:
-            raise UsageError(f"district roles need one of the 17 district codes, not {district!r}")
+            scoped = ", ".join(sorted(r.value for r in roles if r.district_scoped))
+            codes = ", ".join(f"{code} {name}" for code, name in DISTRICTS.items())
+            what = f"district {district!r} is not one of the 17 districts" if district else \
+                f"{scoped} is a district role and needs --district"
+            raise UsageError(f"{what}; district codes: {codes}")
         return district
     if district:
         raise UsageError(f"city roles and admins work for the whole city: give no district (not {district!r})")

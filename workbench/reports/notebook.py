@@ -67,6 +67,17 @@ def markdown(text: str):
     return Markdown(mask_text(text))
 
 
+def home_note():
+    """Which home this notebook read: WORKBENCH_HOME, the warehouse and the office database
+    (passwords removed), as a Markdown line shown in every notebook and HTML report."""
+    from workbench.config import settings
+    from workbench.warehouse import redact
+
+    cfg = settings()
+    return markdown(f"**数据目录**（WORKBENCH_HOME）：`{cfg.home}`　**数据仓库**：`{redact(cfg.warehouse_url)}`"
+                    f"　**监督办公库**：`{redact(cfg.office_url)}`")
+
+
 def image(fig):
     """A figure as an inline PNG for a notebook cell's display (embedded in the HTML)."""
     from IPython.display import Image

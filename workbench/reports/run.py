@@ -12,12 +12,12 @@ import os
 from pathlib import Path
 
 from workbench import params
-from workbench.config import settings
+from workbench.config import package_folder, settings
 from workbench.contract import SOURCE_TITLES, SOURCES
 from workbench.errors import UsageError, WorkbenchError, suggest
 from workbench.periods import check_period
 
-NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+NOTEBOOKS = package_folder("notebooks")  # the installed notebooks (importlib.resources), not the checkout's
 # nbconvert's lab template without what it would fetch from a CDN when the report is opened:
 # require.js, MathJax, mermaid and the widget renderer (the reports hold no code, formula,
 # diagram or widget); its style sheets are inlined and charts are embedded PNG images, so a

@@ -24,6 +24,9 @@ history_periods: "Optional[int]" = None  # 与此前多少个月对比数据量;
 reject_examples: "Optional[int]" = None  # 每个表每种拒绝原因列出的示例行数; None: parameters/reports.yaml
 allow_empty: "Optional[list]" = None  # 允许本期无数据行的快照表 (--allow-empty); None: 一个也不允许'''
 
+# every notebook (and its HTML report) says which home it read, right after its parameters
+HOME_NOTE = "from workbench.reports.notebook import home_note\n\nhome_note()"
+
 INTRO = ("本报告由 `workbench report` 按月生成：接收本来源的交付文件，按数据接口规范的清洗规则入库，"
          "列出各表行数、拒绝记录、重复记录、数据量的历史对比和跨表数据质量检查。")
 
@@ -35,6 +38,7 @@ def build(source: str) -> nbformat.NotebookNode:
     cells = [
         md(f"# {title} 数据接收与清洗报告\n\n{INTRO}"),
         code(PARAMETERS, metadata={"tags": ["parameters"]}),
+        code(HOME_NOTE),
         code("from workbench.reports import SourceReport\n\n"
              f'report = SourceReport("{source}", landing, period, history_periods=history_periods,\n'
              "                      reject_examples=reject_examples)\n"
@@ -91,6 +95,7 @@ def build_indicators() -> nbformat.NotebookNode:
         md("# 监督指标运行报告\n\n本报告由月度作业 `workbench monthly` 生成：在数据仓库上运行本期全部监督指标，"
            "把命中的疑似问题发布到监督办公库（新增、更新或重新打开），并按指标、区和业务条线统计命中。"),
         code(INDICATORS_PARAMETERS, metadata={"tags": ["parameters"]}),
+        code(HOME_NOTE),
         code("from workbench.reports.indicator_report import IndicatorReport\n\n"
              "report = IndicatorReport(period, top=top)\n"
              "report.overview()"),
@@ -120,6 +125,7 @@ def build_statistics() -> nbformat.NotebookNode:
         md("# 基金监督统计报告\n\n本报告由月度作业 `workbench monthly` 生成：本期监督指标的命中与此前各期对比，"
            "各区、各业务条线和主要指标的情况，涉及金额的分布，以及监督办公库中问题的处理状态。只读取数据，不作修改。"),
         code(STATISTICS_PARAMETERS, metadata={"tags": ["parameters"]}),
+        code(HOME_NOTE),
         code("from workbench.reports.statistics import StatisticsReport\n\n"
              "report = StatisticsReport(period, history_periods=history_periods, top=top)\n"
              "report.overview()"),
@@ -155,7 +161,7 @@ REPORTS = {"indicators": build_indicators, "statistics": build_statistics}
 
 
 def report_notebook_path(name: str) -> Path:
-    """``notebooks/indicators.ipynb`` or ``notebooks/statistics.ipynb``."""
+    """``indicators.ipynb`` or ``statistics.ipynb`` of the installed notebooks."""
     return NOTEBOOKS / f"{name}.ipynb"
 
 

@@ -1,0 +1,1 @@
+"""The indicator parameters (``*.yaml``), installed as ``workbench.parameters.indicators``."""
