@@ -14,9 +14,8 @@ from workbench.office.runs import runs
 
 
 @pytest.fixture
-def env(synth_warehouse, tmp_path):
+def env(synth_warehouse, tmp_path, office):
     _, url = synth_warehouse
-    office = f"sqlite:///{tmp_path / 'office.sqlite'}"
     return {**os.environ, "WORKBENCH_HOME": str(tmp_path), "WORKBENCH_WAREHOUSE": url,
             "WORKBENCH_OFFICE_DB": office}
 

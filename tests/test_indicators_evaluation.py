@@ -59,7 +59,7 @@ def test_pg010_growth_threshold_is_the_line(synth_warehouse):
     assert {r[1] for r in got} == {d for d, g in growth.items() if g >= line}
 
 
-def test_district_problems_left_out_of_the_export(synth_warehouse, tmp_path, monkeypatch):
+def test_district_problems_left_out_of_the_export(synth_warehouse, tmp_path, monkeypatch, office):
     """PG-010 (subject district) is published, but the problems export keeps to cli.md's subject types."""
     from workbench.indicators.runner import evaluate
     from workbench.office.exports import export_problems
@@ -68,7 +68,6 @@ def test_district_problems_left_out_of_the_export(synth_warehouse, tmp_path, mon
 
     _landing, url = synth_warehouse
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path / "home"))
-    office = f"sqlite:///{tmp_path / 'office.db'}"
     with Warehouse(url) as wh:
         evs = evaluate(SYNTH_PERIOD, only=["PG-001", "PG-010"], warehouse=wh)
     assert {p.subject_type for ev in evs for p in ev.problems} == {"unit", "district"}

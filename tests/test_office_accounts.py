@@ -8,7 +8,7 @@ import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from workbench.errors import AuthError, OfficeError, UsageError
 from workbench.office import accounts, actionlog, db
@@ -249,8 +249,8 @@ def test_log_verify_detects_deleted_newest_records(office: str) -> None:
     assert not v.ok and "newest records were deleted" in v.reason
 
 
-def test_cli_users_and_log_verify(tmp_path, monkeypatch) -> None:
-    url = f"sqlite:///{tmp_path / 'office.sqlite'}"
+def test_cli_users_and_log_verify(office: str, tmp_path, monkeypatch) -> None:
+    url = office
     monkeypatch.setenv("WORKBENCH_HOME", str(tmp_path))  # this process logs with the CLI's key too
     env = {"WORKBENCH_OFFICE_DB": url, "WORKBENCH_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
 
@@ -270,7 +270,7 @@ def test_cli_users_and_log_verify(tmp_path, monkeypatch) -> None:
     assert r.returncode == 1 and r.stderr.strip() == "Error: no user 'ghost'"
     r = cli("log", "verify")
     assert r.returncode == 0 and "chain intact" in r.stdout
-    with create_engine(url).begin() as conn:
+    with db.engine(url).begin() as conn:
         conn.execute(text("UPDATE action_log SET detail_json = '{}' WHERE id = 1"))
     r = cli("log", "verify")
     assert r.returncode == 1 and "record 1: MAC does not verify" in r.stderr

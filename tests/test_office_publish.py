@@ -274,11 +274,9 @@ def test_export_without_run(migrated: str, tmp_path: Path) -> None:
         export_problems("2024-06", tmp_path / "p.csv", migrated)
 
 
-def test_published_keys_reads_only(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
-    assert published_keys("202406", ["A01"], url) == {}
-    assert not db.has_schema(url)
-    db.forget(url)
+def test_published_keys_reads_only(office: str) -> None:
+    assert published_keys("202406", ["A01"], office) == {}
+    assert not db.has_schema(office)
 
 
 # ---------------------------------------------------------------- unreachable

@@ -18,6 +18,15 @@ depends_on = None
 TS = sa.DateTime(timezone=True)
 AMOUNT = sa.Numeric(18, 2)
 
+# (name, name on Oracle)
+ATTACHMENT_FK = ("fk_problem_attachment_problem_id", "fk_problem_attachment_problem")
+ATTACHMENT_IX = ("ix_problem_attachment_problem_id", "ix_problem_attachment_problem")
+
+
+def _oracle(long: str, short: str) -> str:
+    """``short`` on Oracle (30 characters at most), else ``long`` (0013_short_names renames it)."""
+    return short if op.get_context().dialect.name == "oracle" else long
+
 
 def upgrade() -> None:
     with op.batch_alter_table("problem") as batch:
@@ -60,15 +69,15 @@ def upgrade() -> None:
         sa.Column("filename", sa.String(255), nullable=False),
         sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
-        sa.ForeignKeyConstraint(["problem_id"], ["problem.id"], name="fk_problem_attachment_problem_id",
+        sa.ForeignKeyConstraint(["problem_id"], ["problem.id"], name=_oracle(*ATTACHMENT_FK),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name="pk_problem_attachment"),
     )
-    op.create_index("ix_problem_attachment_problem_id", "problem_attachment", ["problem_id"])
+    op.create_index(_oracle(*ATTACHMENT_IX), "problem_attachment", ["problem_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_problem_attachment_problem_id", table_name="problem_attachment")
+    op.drop_index(_oracle(*ATTACHMENT_IX), table_name="problem_attachment")
     op.drop_table("problem_attachment")
     op.drop_index("ix_problem_comment_problem_id", table_name="problem_comment")
     op.drop_table("problem_comment")

@@ -17,6 +17,15 @@ depends_on = None
 
 TS = sa.DateTime(timezone=True)
 AMOUNT = sa.Numeric(18, 2)
+# (name, name on Oracle)
+REPORT_UQ = ("uq_district_report_district_period", "uq_district_report_period")
+STATUS_UQ = ("uq_implementation_status_district_period", "uq_impl_status_district_period")
+STATUS_IX = ("ix_implementation_status_period", "ix_impl_status_period")
+
+
+def _oracle(long: str, short: str) -> str:
+    """``short`` on Oracle (30 characters at most), else ``long`` (0013_short_names renames it)."""
+    return short if op.get_context().dialect.name == "oracle" else long
 
 
 def _by_district_period() -> list[sa.Column]:
@@ -71,7 +80,7 @@ def upgrade() -> None:
         sa.Column("rectification", sa.String(32), nullable=False),
         *_submitted(),
         sa.PrimaryKeyConstraint("id", name="pk_district_report"),
-        sa.UniqueConstraint("district_code", "period", name="uq_district_report_district_period"),
+        sa.UniqueConstraint("district_code", "period", name=_oracle(*REPORT_UQ)),
     )
     op.create_index("ix_district_report_period", "district_report", ["period"])
     op.create_table(
@@ -86,13 +95,13 @@ def upgrade() -> None:
         sa.Column("persons_punished", sa.Integer(), nullable=False),
         *_submitted(),
         sa.PrimaryKeyConstraint("id", name="pk_implementation_status"),
-        sa.UniqueConstraint("district_code", "period", name="uq_implementation_status_district_period"),
+        sa.UniqueConstraint("district_code", "period", name=_oracle(*STATUS_UQ)),
     )
-    op.create_index("ix_implementation_status_period", "implementation_status", ["period"])
+    op.create_index(_oracle(*STATUS_IX), "implementation_status", ["period"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_implementation_status_period", table_name="implementation_status")
+    op.drop_index(_oracle(*STATUS_IX), table_name="implementation_status")
     op.drop_table("implementation_status")
     op.drop_index("ix_district_report_period", table_name="district_report")
     op.drop_table("district_report")

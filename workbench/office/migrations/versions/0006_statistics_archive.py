@@ -18,6 +18,14 @@ depends_on = None
 TS = sa.DateTime(timezone=True)
 SCORE = sa.Numeric(8, 2)
 
+# (name, name on Oracle)
+CELL_FK = ("fk_statistics_archive_cell_period", "fk_statistics_archive_00282f0d")
+
+
+def _oracle(long: str, short: str) -> str:
+    """``short`` on Oracle (30 characters at most), else ``long`` (0013_short_names renames it)."""
+    return short if op.get_context().dialect.name == "oracle" else long
+
 
 def upgrade() -> None:
     op.create_table(
@@ -35,7 +43,7 @@ def upgrade() -> None:
         sa.Column("indicator_code", sa.String(32), nullable=False),
         sa.Column("figures_json", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(["period"], ["statistics_archive.period"],
-                                name="fk_statistics_archive_cell_period", ondelete="CASCADE"),
+                                name=_oracle(*CELL_FK), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("period", "district_code", "indicator_code", name="pk_statistics_archive_cell"),
     )
     op.create_table(

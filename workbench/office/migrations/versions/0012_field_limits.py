@@ -33,7 +33,7 @@ WIDENED = (("app_user", "display_name", 64, 100), ("staff_member", "name", 64, 1
 
 
 def _resize(table: str, column: str, old: int, new: int) -> None:
-    if op.get_bind().dialect.name != "sqlite":
+    if op.get_context().dialect.name != "sqlite":
         op.alter_column(table, column, type_=sa.String(new), existing_type=sa.String(old), existing_nullable=False)
         return
     tmp = f"{column}_resized"
