@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from test_office_publish import evaluation
 from web_support import ROOT, login, office_parameters, serving
 
+from workbench import documents
 from workbench.errors import OfficeError
-from workbench.office import actionlog, db, uploads, workflow
+from workbench.office import actionlog, attachments, db, uploads, workflow
 from workbench.office.accounts import Account
-from workbench.office.models import ProblemAttachment
 from workbench.office.publish import publish
 from workbench.office.roles import Role
 
@@ -53,13 +53,19 @@ def problem(office: str, home) -> int:
 
 
 def stored(url: str) -> list:
+    """Every kept attachment (document version of the problem_attachment collection), in order."""
     with db.engine(url).connect() as conn:
-        return conn.execute(select(ProblemAttachment).order_by(ProblemAttachment.id)).all()
+        return conn.execute(select(documents.DOC.c.name, documents.BLOB.c.size, documents.BLOB.c.sha256,
+                                   documents.BLOB.c.media_type, documents.VERSION.c.id.label("version_id"))
+                            .select_from(documents.VERSION.join(documents.DOC).join(documents.BLOB))
+                            .where(documents.DOC.c.collection == attachments.COLLECTION)
+                            .order_by(documents.VERSION.c.id)).all()
 
 
 def blobs(home) -> list:
-    folder = home / "attachments"
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    """The blob files of the document store (and anything else left in its folder)."""
+    folder = home / "documents"
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
 
 # ----------------------------------------------------------------------------- service
@@ -71,10 +77,12 @@ ACCEPTED = [("报告.pdf", PDF), ("photo.JPG", JPEG), ("scan.jpeg", JPEG), ("图
 
 @pytest.mark.parametrize(("name", "data"), ACCEPTED, ids=[n for n, _ in ACCEPTED])
 def test_a_file_whose_content_is_its_type_is_kept(office: str, problem: int, home, name: str, data: bytes) -> None:
-    aid = workflow.attach(DH, problem, name, data, url=office)
+    aid = attachments.attach(DH, problem, name, data, url=office)
     (row,) = stored(office)
-    assert row.id == aid and row.filename == name and row.size == len(data)
-    assert (home / "attachments" / row.sha256).read_bytes() == data
+    assert row.version_id == aid and row.name == name and row.size == len(data)
+    assert row.media_type == uploads.MEDIA_TYPES[name[name.rindex("."):].lower()]  # the type its content is
+    assert documents.blob_path(row.sha256).read_bytes() == data
+    assert blobs(home) == [f"{row.sha256[:2]}/{row.sha256[2:]}"]  # the path from the hash, never the name
 
 
 REFUSED = [
@@ -111,7 +119,7 @@ REFUSED = [
 def test_a_file_refused_keeps_nothing(office: str, problem: int, home, name: str, data: bytes,
                                       message: str) -> None:
     with pytest.raises(OfficeError) as e:
-        workflow.attach(DH, problem, name, data, url=office)
+        attachments.attach(DH, problem, name, data, url=office)
     assert e.value.zh.startswith(message), e.value.zh
     assert stored(office) == [] and blobs(home) == []
     with db.engine(office).connect() as conn:
@@ -123,15 +131,15 @@ def test_size_limit_is_the_parameter(office: str, problem: int, home, tmp_path, 
     limit = uploads.limits()["max_bytes"]
     assert limit == yaml.safe_load((ROOT / "parameters" / "office.yaml").read_text())["attachments"]["max_bytes"]
     at_limit = PDF + b" " * (limit - len(PDF))
-    workflow.attach(DH, problem, "max.pdf", at_limit, url=office)
+    attachments.attach(DH, problem, "max.pdf", at_limit, url=office)
     with pytest.raises(OfficeError) as e:
-        workflow.attach(DH, problem, "over.pdf", at_limit + b" ", url=office)
+        attachments.attach(DH, problem, "over.pdf", at_limit + b" ", url=office)
     assert e.value.zh == "附件不能超过 10 MB"
-    assert [r.filename for r in stored(office)] == ["max.pdf"]
+    assert [r.name for r in stored(office)] == ["max.pdf"]
     # another limit in the parameters is the one applied, and said in its own unit
     monkeypatch.setenv("WORKBENCH_PARAMETERS", str(office_parameters(tmp_path, "attachments", max_bytes=2048)))
     with pytest.raises(OfficeError) as e:
-        workflow.attach(DH, problem, "small.pdf", PDF + b" " * 2048, url=office)
+        attachments.attach(DH, problem, "small.pdf", PDF + b" " * 2048, url=office)
     assert e.value.zh == "附件不能超过 2 KB"
     assert uploads.message_limit() == 2732 + (1 << 20)  # base64 of 2048 bytes plus the margin
 
@@ -147,8 +155,8 @@ def test_the_kept_name_is_sanitised_and_the_original_logged(office: str, problem
     cases = {"核查 报告<1>.pdf": "核查 报告_1_.pdf", "a:b|c?.pdf": "a_b_c_.pdf", "con.pdf": "_con.pdf",
              "e\u0301.pdf": "\u00e9.pdf", "tab\there.pdf": "tab here.pdf", "x.pdf. ": "x.pdf"}
     for original in cases:
-        workflow.attach(DH, problem, original, PDF, url=office)
-    assert [r.filename for r in stored(office)] == list(cases.values())
+        attachments.attach(DH, problem, original, PDF, url=office)
+    assert [r.name for r in stored(office)] == list(cases.values())
     assert len(blobs(home)) == 1  # one blob, by its SHA-256, whatever the names
     with db.engine(office).connect() as conn:
         details = [json.loads(r.detail_json) for r in conn.execute(
@@ -210,8 +218,7 @@ def upload(page) -> None:
 
 
 def kept(url: str) -> list[str]:
-    with db.engine(url).connect() as conn:
-        return [r.filename for r in conn.execute(select(ProblemAttachment).order_by(ProblemAttachment.id))]
+    return [r.name for r in stored(url)]
 
 
 @pytest.mark.browser

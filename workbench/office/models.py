@@ -18,54 +18,33 @@ indexes. The schema is created by the Alembic revisions in ``migrations/``, neve
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, ForeignKey, Identity, Index, Integer, MetaData, Numeric, String, Text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.schema import ForeignKeyConstraint
 
 from workbench.office.states import ProblemState
 from workbench.validators import DISPLAY_NAME
 
-ORACLE_NAME_MAX = 30  # Oracle 11g R2 identifiers (ORA-00972 beyond)
-
-
-def short(name: str) -> str:
-    """``name`` if it fits Oracle's 30 characters, else its first 21, ``_`` and the first 8 hex
-    digits of its SHA-1 (stable: the same long name always gives the same short one)."""
-    if len(name) <= ORACLE_NAME_MAX:
-        return name
-    return f"{name[:ORACLE_NAME_MAX - 9]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
-
-
-def _columns(constraint) -> list[str]:
-    if isinstance(constraint, ForeignKeyConstraint):
-        return [fk.parent.name for fk in constraint.elements]
-    return [c.name for c in constraint.columns]
-
-
-def _named(prefix: str, every_column: bool):
-    def token(constraint, table) -> str:
-        columns = _columns(constraint)
-        return short("_".join([prefix, table.name, *(columns if every_column else columns[:1])]))
-    return token
-
-
-# ix_<table>_<columns>, uq_<table>_<columns>, fk_<table>_<first column>, pk_<table>,
-# ck_<table>_<given name>: each shortened by ``short`` when over 30 characters (an explicit
-# name is kept as given; tests/test_oracle.py checks every name of the schema)
 NAMING = {
-    "ix_name": _named("ix", True),
-    "uq_name": _named("uq", True),
-    "fk_name": _named("fk", False),
-    "pk_name": lambda _constraint, table: short(f"pk_{table.name}"),
-    "ix": "%(ix_name)s",
-    "uq": "%(uq_name)s",
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "%(fk_name)s",
-    "pk": "%(pk_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
 }
 
 CODE = 32      # indicator codes, actions, statuses
@@ -338,17 +317,46 @@ class ProblemComment(Base):
     __table_args__ = (Index("ix_problem_comment_problem_id", "problem_id"),)
 
 
-class ProblemAttachment(Base):
-    """An uploaded file: kept under the home's attachments/ by its SHA-256."""
+class DocumentBlob(Base):
+    """The bytes of a document version, stored once by their SHA-256 (``workbench.documents``):
+    the file is ``<documents root>/<sha256[:2]>/<sha256[2:]>``; ``media_type`` is the type
+    the content was checked to be."""
 
-    __tablename__ = "problem_attachment"
+    __tablename__ = "document_blob"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(100))
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+
+class Document(Base):
+    """A named document of an owner in a collection (``problem_attachment``: owner = the
+    problem id); its contents are its versions 1..n."""
+
+    __tablename__ = "document"
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
-    problem_id: Mapped[int] = mapped_column(ForeignKey("problem.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
-    author: Mapped[str] = mapped_column(String(ACTOR))
-    filename: Mapped[str] = mapped_column(String(255))
-    size: Mapped[int] = mapped_column(Integer)
-    sha256: Mapped[str] = mapped_column(String(64))
+    collection: Mapped[str] = mapped_column(String(CODE))
+    owner_key: Mapped[str] = mapped_column(String(KEY))
+    name: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+    created_by: Mapped[str] = mapped_column(String(ACTOR))
 
-    __table_args__ = (Index("ix_problem_attachment_problem_id", "problem_id"),)
+    __table_args__ = (UniqueConstraint("collection", "owner_key", "name", name="uq_document_owner_name"),)
+
+
+class DocumentVersion(Base):
+    """Version ``version`` of a document: who uploaded which blob when."""
+
+    __tablename__ = "document_version"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id", name="fk_docversion_document"))
+    version: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(ForeignKey("document_blob.sha256", name="fk_docversion_blob"))
+    uploaded_by: Mapped[str] = mapped_column(String(ACTOR))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=now)
+
+    __table_args__ = (UniqueConstraint("document_id", "version", name="uq_docversion_version"),
+                      Index("ix_docversion_sha256", "sha256"))

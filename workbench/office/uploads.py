@@ -3,7 +3,8 @@ the name kept for display (security.md, "Uploads").
 
 A file is accepted when its declared suffix is allowed (``attachments.suffixes``), its
 content is what that suffix says (magic bytes; a zip's members for docx/xlsx; valid text for
-txt) and it holds at most ``attachments.max_bytes``. The blob is stored by its SHA-256, so a
+txt) and it holds at most ``attachments.max_bytes``; it is kept as the media type of that
+content (``MEDIA_TYPES``). The blob is stored by its SHA-256 (``workbench.documents``), so a
 name never reaches the file system; the name kept is ``display_name``: the uploaded name,
 refused if ``validators.FILE_NAME`` refuses it (control and bidirectional characters, length),
 then reduced to a safe set of characters. Pages escape it when they show it.
@@ -103,6 +104,15 @@ KINDS: dict[str, Callable[[bytes], bool]] = {
 }
 """What the content of a file with each suffix must be."""
 
+MEDIA_TYPES = {
+    ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+    ".doc": "application/msword", ".xls": "application/vnd.ms-excel",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".zip": "application/zip", ".txt": "text/plain",
+}
+"""The media type a file is kept as once its content was found to be what its suffix says."""
+
 
 def display_name(filename: str) -> str:
     """The name kept and shown for an upload; ``OfficeError`` if it cannot be one.
@@ -129,6 +139,12 @@ def display_name(filename: str) -> str:
 
 def check(filename: str, data: bytes) -> str:
     """The display name if the upload is acceptable, else ``OfficeError`` (nothing stored)."""
+    return accept(filename, data)[0]
+
+
+def accept(filename: str, data: bytes) -> tuple[str, str]:
+    """(display name, media type read from the content) if the upload is acceptable, else
+    ``OfficeError`` (nothing stored)."""
     a = limits()
     name = display_name(filename)
     suffix = PurePosixPath(name).suffix.lower()
@@ -142,4 +158,4 @@ def check(filename: str, data: bytes) -> str:
     if not KINDS[suffix](data):
         raise OfficeError(f"the content of {name!r} is not a {suffix} file",
                           f"附件内容与文件类型（{suffix}）不符，请上传真实的 {suffix.lstrip('.').upper()} 文件")
-    return name
+    return name, MEDIA_TYPES[suffix]
