@@ -20,6 +20,7 @@ from workbench.office.accounts import Account
 from workbench.office.logreview import LogFilter
 from workbench.office.models import ActionLog, User
 from workbench.office.roles import Role
+from workbench.office.states import Action
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "Correct-Horse-9"
@@ -172,6 +173,34 @@ def test_log_verify_in_chinese_names_a_wiped_log(log_office: str) -> None:
     result = logreview.verify(ADMIN, url=log_office)
     text = logreview.verification_zh(result)
     assert not result.ok and "日志被清空" in text and f"第 {result.anchor} 号" in text
+
+
+def test_log_details_read_in_chinese(office: str) -> None:
+    """Details of records written by the services come back as Chinese label/value pairs:
+    keys, states, actions, districts, roles and amounts in words, ID numbers masked."""
+    typed = "110101199003071234"
+    admin.add_user(ADMIN, "dh.two", "区县处理人", ["district_handler", "district_reviewer"], "110105", url=office)
+    with db.ready(office).begin() as conn:
+        actionlog.append(conn, "ch", Action.TRANSITION, "problem:7", "110105", problem_action="reassign",
+                         from_state="district_handling", to_state="district_handling", opinion=f"涉及 {typed}",
+                         from_district="110105", to_district="110108")
+        actionlog.append(conn, "dh", Action.DISTRICT_REPORT, "district_report:3", "110105",
+                         change="submit", period="202406", version=1, amount_involved="1200.5",
+                         rectification="in_progress")
+    rows, _ = logreview.search(ADMIN, url=office)
+    report, move, added = rows[0], rows[1], rows[2]
+    assert dict(move.detail_pairs) == {"操作": "协调委派", "原状态": "区县处理中", "新状态": "区县处理中",
+                                       "意见": "涉及 110101********1234", "原区县": "朝阳区", "新区县": "海淀区"}
+    assert move.target_label == "问题 7" and typed not in str(move.detail_pairs)
+    assert dict(report.detail_pairs) == {"变更": "上报", "期间": "202406", "版本": "1", "涉及金额": "1,200.50 元",
+                                         "整改情况": "整改中"}
+    assert report.target_label == "区县监督上报 3"
+    pairs = dict(added.detail_pairs)
+    assert pairs["角色"] == "区县基金监督科疑似问题处理人、区县基金监督科疑似问题审核人"
+    assert pairs["显示名称"] == "区县处理人" and added.target_label == "dh.two"
+    assert all(not label.isascii() for label, _ in move.detail_pairs + report.detail_pairs + added.detail_pairs)
+    assert logreview.detail_zh({"unknown_key": "x", "state": "no-such-state"}) == [("unknown_key", "x"),
+                                                                                    ("状态", "no-such-state")]
 
 
 # ----------------------------------------------------------------------------- demo users
