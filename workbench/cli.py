@@ -143,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     dcsub.add_parser("verify", help="re-hash every stored blob: a missing blob, a size mismatch or a changed byte "
                      "is one line each (exit 1)")
 
+    dbp = sub.add_parser("db", help="the office database")
+    dbsub = dbp.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    ddl = dbsub.add_parser("ddl", help="the office schema as SQL (every migration, Alembic offline mode)")
+    ddl.add_argument("--dialect", required=True, choices=("oracle", "postgresql", "sqlite"), help="the SQL dialect")
+    ddl.add_argument("--out", help="write the SQL to this file (default: standard output)")
+
     pk = sub.add_parser("package", help="the periodic package for the discipline inspection bureau")
     pksub = pk.add_subparsers(dest="action", required=True, parser_class=_Parser)
     pkx = pksub.add_parser("export", help="write the package of a period (CSV files and manifest.json)")
@@ -323,6 +329,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from workbench.documents import cli_verify as documents_verify
 
             return documents_verify()
+        case "db":
+            from workbench.office.ddl import cli_ddl
+
+            return cli_ddl(args.dialect, args.out)
         case "package":
             from workbench.office.package import cli_main
 

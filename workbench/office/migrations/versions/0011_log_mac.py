@@ -23,7 +23,7 @@ import json
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
 
 revision = "0011_log_mac"
 down_revision = "0010_login_attempt"
@@ -53,6 +53,31 @@ def upgrade() -> None:
         batch.add_column(sa.Column("last_seq", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("last_mac", sa.String(64), nullable=True))
 
+    if context.is_offline_mode():
+        _offline_anchor(actionlog)
+    else:
+        _seal(actionlog)
+    _drop_old_columns()
+    if not context.is_offline_mode():
+        _baseline(actionlog)
+
+
+# a random 32-hex-digit chain id computed by the database (offline SQL builds one office each time it runs)
+RANDOM_CHAIN = {"postgresql": "md5(random()::text || clock_timestamp()::text)",
+                "oracle": "LOWER(RAWTOHEX(SYS_GUID()))", "sqlite": "lower(hex(randomblob(16)))"}
+
+
+def _offline_anchor(actionlog) -> None:
+    """Offline (``--sql``, ``workbench db ddl``): the database the script builds is empty, so the
+    anchor row of 0003 gets a new chain id and no record; nothing to seal, no baseline."""
+    op.execute("-- 0011_log_mac: records already in action_log are sealed and an office holding problems "
+               "or users gets a log_baseline record here when migrating online (none in a new database)")
+    chain = RANDOM_CHAIN[op.get_context().dialect.name]
+    op.execute(sa.update(ANCHOR).where(ANCHOR.c.name == actionlog.CHAIN)
+               .values(chain=sa.literal_column(chain), last_seq=0, last_mac=actionlog.GENESIS))
+
+
+def _seal(actionlog) -> None:
     conn = op.get_bind()
     chain, seq, mac = actionlog.new_chain_id(), 0, actionlog.GENESIS
     rows = conn.execute(sa.select(*COLS).order_by(LOG.c.id)).all()
@@ -69,13 +94,16 @@ def upgrade() -> None:
     if seq:
         conn.info[actionlog._PENDING] = (chain, seq, mac)  # anchored when the migration commits
 
-    with op.batch_alter_table("action_log") as batch:
+
+def _drop_old_columns() -> None:
+    offline_sqlite = context.is_offline_mode() and op.get_context().dialect.name == "sqlite"
+    with op.batch_alter_table("action_log", copy_from=_log_table() if offline_sqlite else None) as batch:
         batch.alter_column("seq", existing_type=sa.Integer(), nullable=False)
         batch.alter_column("mac", existing_type=sa.String(64), nullable=False)
         batch.drop_column("prev_hash")
         batch.drop_column("hash")
     op.create_index("ix_action_log_seq", "action_log", ["seq"], unique=True)
-    with op.batch_alter_table("log_anchor") as batch:
+    with op.batch_alter_table("log_anchor", copy_from=_anchor_table() if offline_sqlite else None) as batch:
         batch.alter_column("chain", existing_type=sa.String(32), nullable=False)
         batch.alter_column("last_seq", existing_type=sa.Integer(), nullable=False)
         batch.alter_column("last_mac", existing_type=sa.String(64), nullable=False)
@@ -83,12 +111,52 @@ def upgrade() -> None:
         batch.drop_column("last_id")
         batch.drop_column("last_hash")
 
-    # what the office holds now, as the starting point of `log verify`'s reconciliation
+
+def _log_table() -> sa.Table:
+    """``action_log`` with the new columns still nullable (the offline batch copy on SQLite)."""
+    ts = sa.DateTime(timezone=True)
+    return sa.Table(
+        "action_log", sa.MetaData(),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("at", ts, nullable=False),
+        sa.Column("actor", sa.String(64), nullable=False),
+        sa.Column("action", sa.String(32), nullable=False),
+        sa.Column("target", sa.String(128), nullable=True),
+        sa.Column("district_code", sa.String(12), nullable=True),
+        sa.Column("detail_json", sa.Text(), nullable=False),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=True),
+        sa.Column("mac", sa.String(64), nullable=True),
+        sa.PrimaryKeyConstraint("id", name="pk_action_log"),
+        sa.Index("ix_action_log_actor_at", "actor", "at"),
+        sa.Index("ix_action_log_action_at", "action", "at"))
+
+
+def _anchor_table() -> sa.Table:
+    """``log_anchor`` with the new columns still nullable (the offline batch copy on SQLite)."""
+    return sa.Table(
+        "log_anchor", sa.MetaData(),
+        sa.Column("name", sa.String(32), nullable=False),
+        sa.Column("records", sa.Integer(), nullable=False),
+        sa.Column("last_id", sa.Integer(), nullable=False),
+        sa.Column("last_hash", sa.String(64), nullable=False),
+        sa.Column("chain", sa.String(32), nullable=True),
+        sa.Column("last_seq", sa.Integer(), nullable=True),
+        sa.Column("last_mac", sa.String(64), nullable=True),
+        sa.PrimaryKeyConstraint("name", name="pk_log_anchor"))
+
+
+def _baseline(actionlog) -> None:
+    """What the office holds now, as the starting point of `log verify`'s reconciliation."""
     from workbench.office import reconcile
+
+    conn = op.get_bind()
+    from workbench.office.states import Action
 
     if (conn.execute(sa.text("SELECT COUNT(*) FROM problem")).scalar_one()
             or conn.execute(sa.text("SELECT COUNT(*) FROM app_user")).scalar_one()):
-        actionlog.append(conn, "system", actionlog.Action.BASELINE, "office", None,
+        actionlog.append(conn, "system", Action.BASELINE, "office", None,
                          **reconcile.baseline_detail(conn))
 
 
