@@ -1,20 +1,22 @@
-"""通知公告: the published notices for everyone; admins publish, change and withdraw them."""
+"""通知公告: the published notices for everyone; those access lets publish (``notice.publish``)
+publish, change and withdraw them. Each message appears next to what caused it: the pager's
+under the list, the form's under its buttons."""
 
 from __future__ import annotations
 
 import html
+from typing import ClassVar
 
 import panel as pn
 
 from workbench import validators
-from workbench.errors import WorkbenchError
+from workbench.errors import OfficeError
 from workbench.masking import mask_text
-from workbench.office import records
-from workbench.office.records import NoticeView
-from workbench.office.roles import Role
+from workbench.office import notices
+from workbench.office.notices import NoticeView
 from workbench.web import ui
-from workbench.web.auth import current_account
-from workbench.web.widgets import guard
+from workbench.web.page import Page
+from workbench.web.widgets import FORGED_ZH, StrictSelect, guard
 
 PAGE_SIZE = 20
 CSS = """
@@ -25,7 +27,7 @@ CSS = """
 """
 
 
-def _card(n: NoticeView) -> str:
+def card(n: NoticeView) -> str:
     stamp = n.published_at.astimezone().strftime("%Y-%m-%d %H:%M")
     return (f'<div class="wb-notice" id="wb-notice-{n.id}">'
             f'<div class="wb-notice-title">{html.escape(mask_text(n.title))}</div>'
@@ -33,88 +35,88 @@ def _card(n: NoticeView) -> str:
             f'<div class="wb-notice-body">{html.escape(mask_text(n.content))}</div></div>')
 
 
-def page() -> pn.viewable.Viewable:
-    try:
-        account = current_account()
-    except WorkbenchError as exc:
-        return ui.denied(getattr(exc, "zh", "请重新登录"))
-    msg = ui.message()
-    listing = pn.pane.HTML("", stylesheets=[CSS], sizing_mode="stretch_width")
-    count = pn.pane.HTML("")
-    offset = {"value": 0}
-    shown: dict[int, NoticeView] = {}
-    prev, nxt = pn.widgets.Button(name="上一页"), pn.widgets.Button(name="下一页")
+class NoticesPage(Page):
+    route: ClassVar[str] = "/notices"
+    title: ClassVar[str] = "通知公告"
 
-    def refresh() -> None:
+    def body(self) -> pn.viewable.Viewable:
+        self.offset, self.total = 0, 0
+        self.shown: dict[int, NoticeView] = {}
+        self.list_msg = ui.message()
+        self.listing = pn.pane.HTML("", stylesheets=[CSS], sizing_mode="stretch_width")
+        self.count = pn.pane.HTML("")
+        self.prev, self.nxt = pn.widgets.Button(label="上一页"), pn.widgets.Button(label="下一页")
+        self.prev.on_click(guard(self.list_msg, lambda _: self.move(-1), self.prev))
+        self.nxt.on_click(guard(self.list_msg, lambda _: self.move(1), self.nxt))
+        parts: list[pn.viewable.Viewable] = [self.count, self.listing, pn.Row(self.prev, self.nxt), self.list_msg]
+        self.editor = self.may("notice.publish")
+        if self.editor:
+            parts.append(self.form())
+        self.refresh()
+        return pn.Column(*parts, sizing_mode="stretch_width")
+
+    def form(self) -> pn.viewable.Viewable:
+        self.msg = ui.message()
+        self.pick = StrictSelect(label="编辑", options={"（新通知）": 0}, value=0)
+        self.title_in = pn.widgets.TextInput(label="标题", max_length=validators.TITLE.limit,
+                                             sizing_mode="stretch_width")
+        self.content = pn.widgets.TextAreaInput(label="内容", height=180, max_length=validators.CONTENT.limit,
+                                                sizing_mode="stretch_width")
+        self.publish = pn.widgets.Button(label="发布", color="primary")
+        self.withdraw = pn.widgets.Button(label="撤回", color="danger", visible=False)
+        self.pick.param.watch(self.on_pick, "value")
+        self.pick.param.watch(lambda *_: ui.show(self.msg, FORGED_ZH), "forged")
+        self.publish.on_click(guard(self.msg, self.on_publish, self.publish))
+        self.withdraw.on_click(guard(self.msg, self.on_withdraw, self.withdraw))
+        return pn.Column(pn.pane.HTML("<h3>发布 / 修改通知</h3>"), self.pick, self.title_in, self.content,
+                         pn.Row(self.publish, self.withdraw), self.msg, sizing_mode="stretch_width")
+
+    def refresh(self) -> None:
         try:
-            notices, total = records.list_notices(current_account(), limit=PAGE_SIZE, offset=offset["value"])
-        except WorkbenchError as exc:
-            ui.show(msg, getattr(exc, "zh", str(exc)))
+            listed, self.total = notices.list_notices(self.current(), limit=PAGE_SIZE, offset=self.offset)
+        except OfficeError as exc:
+            ui.show_error(self.list_msg, exc)
             return
-        shown.clear()
-        shown.update({n.id: n for n in notices})
-        listing.object = "".join(_card(n) for n in notices) or "<p>暂无通知公告</p>"
-        count.object = f'<span id="wb-notice-count">共 {total} 条通知公告</span>'
-        if account.has(Role.ADMIN):
-            pick.options = {"（新通知）": 0, **{f"#{n.id} {n.title}": n.id for n in notices}}
+        self.shown.clear()
+        self.shown.update({n.id: n for n in listed})
+        self.listing.object = "".join(card(n) for n in listed) or "<p>暂无通知公告</p>"
+        last = self.offset + len(listed)
+        self.count.object = (f'<span id="wb-notice-count">共 {self.total} 条通知公告'
+                             + (f"，第 {self.offset + 1}–{last} 条" if self.total > PAGE_SIZE else "") + "</span>")
+        self.prev.visible = self.offset > 0
+        self.nxt.visible = last < self.total
+        if self.editor:
+            self.pick.options = {"（新通知）": 0, **{f"#{n.id} {mask_text(n.title)}": n.id for n in listed}}
 
-    def move(step: int) -> None:
-        offset["value"] = max(0, offset["value"] + step * PAGE_SIZE)
-        refresh()
+    def move(self, step: int) -> None:
+        self.offset = max(0, self.offset + step * PAGE_SIZE)
+        self.refresh()
 
-    prev.on_click(lambda _: move(-1))
-    nxt.on_click(lambda _: move(1))
-    parts: list = [ui.header(account, "通知公告"), msg, count, listing, pn.Row(prev, nxt)]
+    def on_pick(self, *_: object) -> None:
+        n = self.shown.get(self.pick.value)
+        self.title_in.value, self.content.value = (n.title, n.content) if n else ("", "")
+        self.publish.label = "保存修改" if n else "发布"
+        self.withdraw.visible = n is not None
 
-    pick = pn.widgets.Select(name="编辑", options={"（新通知）": 0}, value=0)
-    if account.has(Role.ADMIN):
-        title = pn.widgets.TextInput(name="标题", max_length=validators.TITLE.limit)
-        content = pn.widgets.TextAreaInput(name="内容", height=180, max_length=validators.CONTENT.limit,
-                                           sizing_mode="stretch_width")
-        publish = pn.widgets.Button(name="发布", button_type="primary")
-        withdraw = pn.widgets.Button(name="撤回", button_type="danger", visible=False)
+    def done(self, text: str) -> None:
+        ui.show(self.msg, text, "success")
+        self.refresh()
+        self.pick.value = 0
+        self.on_pick()
 
-        def on_pick(*_: object) -> None:
-            n = shown.get(pick.value)
-            title.value, content.value = (n.title, n.content) if n else ("", "")
-            publish.name = "保存修改" if n else "发布"
-            withdraw.visible = n is not None
+    def on_publish(self, _: object) -> None:
+        acc = self.current()
+        n = self.shown.get(self.pick.value)
+        if n is None:
+            notices.publish_notice(acc, self.title_in.value, self.content.value)
+            self.done("通知已发布")
+        else:
+            notices.update_notice(acc, n.id, n.version, self.title_in.value, self.content.value)
+            self.done("通知已修改")
 
-        def on_publish(_: object) -> None:
-            try:
-                acc = current_account()
-                n = shown.get(pick.value)
-                if n is None:
-                    records.publish_notice(acc, title.value, content.value)
-                    done = "通知已发布"
-                else:
-                    records.update_notice(acc, n.id, n.version, title.value, content.value)
-                    done = "通知已修改"
-            except WorkbenchError as exc:
-                ui.show(msg, getattr(exc, "zh", str(exc)))
-                return
-            ui.show(msg, done, "success")
-            refresh()
-            pick.value = 0
-            on_pick()
-
-        def on_withdraw(_: object) -> None:
-            n = shown.get(pick.value)
-            if n is None:
-                return
-            try:
-                records.withdraw_notice(current_account(), n.id, n.version)
-            except WorkbenchError as exc:
-                ui.show(msg, getattr(exc, "zh", str(exc)))
-                return
-            ui.show(msg, "通知已撤回", "success")
-            refresh()
-            pick.value = 0
-            on_pick()
-
-        pick.param.watch(on_pick, "value")
-        publish.on_click(guard(msg, on_publish, publish))
-        withdraw.on_click(guard(msg, on_withdraw, withdraw))
-        parts += [pn.pane.HTML("<h3>发布 / 修改通知</h3>"), pick, title, content, pn.Row(publish, withdraw)]
-    refresh()
-    return pn.Column(*parts, sizing_mode="stretch_width")
+    def on_withdraw(self, _: object) -> None:
+        n = self.shown.get(self.pick.value)
+        if n is None:
+            raise OfficeError("no notice picked", "请先选择要撤回的通知")
+        notices.withdraw_notice(self.current(), n.id, n.version)
+        self.done("通知已撤回")

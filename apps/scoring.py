@@ -1,112 +1,140 @@
-"""考核评分: each district's assessment score for a period (parameters/scoring.yaml), the extra
-score entered by the city, and archiving the period's statistics and scores."""
+"""考核评分: each district's assessment score for a period, explained in words (what was
+counted, the figures, how each score follows: ``Score.explanation`` from
+``workbench.office.scoring``), the extra score entered by the city and archiving the period's
+statistics and scores (shown only to those access lets do it; the services check again)."""
 
 from __future__ import annotations
 
 import html
+from typing import ClassVar
 
 import pandas as pd
 import panel as pn
-from bokeh.models import ColumnDataSource
-from bokeh.plotting import figure
+from workbench.apps.statistics import charts
 
 from workbench import validators
 from workbench.districts import DISTRICTS
-from workbench.errors import WorkbenchError
-from workbench.office import archive, statistics
-from workbench.office.roles import Role
+from workbench.errors import OfficeError, message_zh
+from workbench.office import scoring, statistics
+from workbench.office import statistics as statistics_archive
 from workbench.web import ui
-from workbench.web.auth import current_account
-from workbench.web.widgets import guard
+from workbench.web.page import Page
+from workbench.web.widgets import FORGED_ZH, StrictSelect, StrictTabulator, guard
 
-FONT = "Noto Sans CJK SC"
 PARTS = ("warning", "rectification", "recovered_money", "recovered_fund", "extra")
 COLORS = ("#4c78a8", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2")
 
 
-def chart(sheet: archive.ScoreSheet) -> pn.pane.Bokeh:
-    """Totals per district, stacked by component (negative extra scores drawn below zero)."""
+def chart(sheet: scoring.ScoreSheet) -> pn.viewable.Viewable:
+    """Totals per district, stacked by component (negative extra scores drawn as zero)."""
     rows = sorted(sheet.rows, key=lambda r: -r.total)
-    names = [r.district_name for r in rows]
-    data = {"name": names, "total": [float(r.total) for r in rows]}
-    data.update({p: [float(max(getattr(r, p), 0)) for r in rows] for p in PARTS})
-    fig = figure(x_range=names, height=340, title=f"{sheet.period} 各区县综合评分", sizing_mode="stretch_width",
-                 toolbar_location=None, tooltips=[("区县", "@name"), ("综合评分", "@total{0.00}")])
-    fig.vbar_stack(list(PARTS), x="name", width=0.7, color=list(COLORS), source=ColumnDataSource(data),
-                   legend_label=[archive.LABELS[p] for p in PARTS])
-    fig.xaxis.major_label_orientation = 0.8
-    fig.title.text_font = FONT
-    fig.xaxis.major_label_text_font = fig.yaxis.major_label_text_font = FONT
-    fig.legend.label_text_font = FONT
-    fig.legend.location = "top_right"
-    fig.add_layout(fig.legend[0], "right")
-    return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
+    return charts.vbar_stack(f"{sheet.period} 各区县综合评分", [r.district_name for r in rows],
+                             {scoring.LABELS[p]: [float(max(getattr(r, p), 0)) for r in rows] for p in PARTS},
+                             dict(zip((scoring.LABELS[p] for p in PARTS), COLORS, strict=True)),
+                             extra={"综合评分": [f"{r.total:.2f}" for r in rows]})
 
 
-def page() -> pn.viewable.Viewable:
-    try:
-        account = current_account()
-        periods = sorted(set(statistics.periods(account)) | set(archive.archived_periods()), reverse=True)
-    except WorkbenchError as exc:
-        return ui.denied(getattr(exc, "zh", "请重新登录"))
-    city = account.has(Role.CITY_HANDLER, Role.CITY_REVIEWER)
-    period = pn.widgets.Select(name="期间", options=periods, value=periods[0] if periods else None)
-    msg = ui.message()
-    status = pn.pane.HTML("")
-    body = pn.Column(sizing_mode="stretch_width")
-    district = pn.widgets.Select(name="区县", options={v: k for k, v in DISTRICTS.items()})
-    extra = pn.widgets.TextInput(name="额外得分", placeholder="如 2.5 或 -1")
-    reason = pn.widgets.TextInput(name="理由", max_length=validators.REASON.limit)
-    save = pn.widgets.Button(name="保存额外得分", button_type="primary")
-    do_archive = pn.widgets.Button(name="归档本期统计与评分", button_type="warning")
+def rules_html(sheet: scoring.ScoreSheet) -> str:
+    """The scoring rules in words (``ScoreSheet.rules``), never the parameters file or a formula."""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in sheet.rules)
+    return f'<details id="wb-rules" open><summary><b>评分规则</b></summary><ul>{items}</ul></details>'
 
-    def render(*_: object) -> None:
-        if not period.value:
-            body.objects = [pn.pane.HTML("暂无问题数据")]
+
+def explanation_html(score: scoring.Score) -> str:
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in score.explanation)
+    return (f'<div id="wb-explain"><b>{html.escape(score.district_name)}：综合评分 {score.total:.2f}</b>'
+            f"<ul>{lines}</ul></div>")
+
+
+class ScoringPage(Page):
+    route: ClassVar[str] = "/scoring"
+    title: ClassVar[str] = "考核评分"
+
+    def body(self) -> pn.viewable.Viewable:
+        try:
+            acc = self.current()
+            periods = sorted(set(statistics.periods(acc)) | set(statistics_archive.archived_periods()), reverse=True)
+        except OfficeError as exc:
+            return ui.denied(message_zh(exc))
+        self.sheet: scoring.ScoreSheet | None = None
+        self.buttons: list[pn.widgets.Button] = []  # the city's, disabled once the period is archived
+        self.msg = ui.message()
+        self.period = StrictSelect(label="期间", options=periods, value=periods[0] if periods else None)
+        self.status = pn.pane.HTML("")
+        self.content = pn.Column(sizing_mode="stretch_width")
+        self.who = StrictSelect(label="查看得分说明", options={})
+        self.explain = pn.pane.HTML("", sizing_mode="stretch_width")
+        self.period.param.watch(self.render, "value")
+        self.who.param.watch(self.show_explanation, "value")
+        for w in (self.period, self.who):
+            w.param.watch(lambda *_: ui.show(self.msg, FORGED_ZH), "forged")
+        self.rules = pn.pane.HTML("", sizing_mode="stretch_width")
+        parts: list[pn.viewable.Viewable] = [pn.Row(self.period, self.status), self.msg, self.content, self.rules]
+        self.extra_allowed = self.may("scoring.extra")
+        self.archive_allowed = self.may("statistics.archive")
+        if self.extra_allowed or self.archive_allowed:
+            parts.append(self.city_form())
+        self.render()
+        return pn.Column(*parts, sizing_mode="stretch_width")
+
+    def city_form(self) -> pn.viewable.Viewable:
+        self.form_msg = ui.message()
+        self.district = StrictSelect(label="区县", options={v: k for k, v in DISTRICTS.items()})
+        self.extra = pn.widgets.TextInput(label="额外得分", placeholder="如 2.5 或 -1")
+        self.reason = pn.widgets.TextInput(label="理由", max_length=validators.REASON.limit)
+        self.save = pn.widgets.Button(label="保存额外得分", color="primary", visible=self.extra_allowed)
+        self.do_archive = pn.widgets.Button(label="归档本期统计与评分", color="warning",
+                                            visible=self.archive_allowed)
+        self.buttons = [self.save, self.do_archive]
+        self.district.param.watch(lambda *_: ui.show(self.form_msg, FORGED_ZH), "forged")
+        self.save.on_click(guard(self.form_msg, self.on_save, self.save))
+        self.do_archive.on_click(guard(self.form_msg, self.on_archive, self.do_archive))
+        rows = [pn.Row(self.district, self.extra, self.reason)] if self.extra_allowed else []
+        return pn.Card(*rows, pn.Row(self.save, self.do_archive), self.form_msg, title="额外得分与归档（市级）",
+                       sizing_mode="stretch_width")
+
+    def render(self, *_: object) -> None:
+        if not self.period.value:
+            self.content.objects = [charts.empty("暂无问题数据")]
             return
         try:
-            sheet = archive.scores(current_account(), period.value)
-        except WorkbenchError as exc:
-            ui.show(msg, getattr(exc, "zh", str(exc)))
+            sheet = scoring.scores(self.current(), self.period.value)
+        except OfficeError as exc:
+            ui.show_error(self.msg, exc)
             return
-        status.object = (f'<span id="wb-archived">{html.escape(sheet.period)} 已于 {ui.when(sheet.archived_at)} 归档，'
-                         '数据不再变化</span>' if sheet.archived_at else
-                         f'<span id="wb-archived">{html.escape(sheet.period)} 未归档（实时计算）</span>')
-        for w in (save, do_archive):
+        ui.hide(self.msg)
+        self.sheet = sheet
+        self.rules.object = rules_html(sheet)
+        p = html.escape(sheet.period)
+        self.status.object = (f'<span id="wb-archived">{p} 已于 {ui.when(sheet.archived_at)} 归档，数据不再变化</span>'
+                              if sheet.archived_at else f'<span id="wb-archived">{p} 未归档（实时计算）</span>')
+        for w in self.buttons:
             w.disabled = sheet.archived_at is not None
-        df = pd.DataFrame([{"区县": r.district_name, **{archive.LABELS[p]: f"{getattr(r, p):.2f}" for p in PARTS},
-                            "综合评分": f"{r.total:.2f}", "额外得分理由": r.extra_reason or ""}
-                           for r in sorted(sheet.rows, key=lambda r: -r.total)])
-        body.objects = [chart(sheet), pn.widgets.Tabulator(df, disabled=True, show_index=False,
-                                                           sizing_mode="stretch_width")] if sheet.rows else [
-            pn.pane.HTML("无可查看的区县")]
-
-    def on_save(_: object) -> None:
-        try:
-            value = archive.set_extra(current_account(), period.value, district.value, extra.value, reason.value)
-        except WorkbenchError as exc:
-            ui.show(msg, getattr(exc, "zh", str(exc)))
+        if not sheet.rows:
+            self.content.objects = [charts.empty("无可查看的区县")]
             return
-        ui.show(msg, f"已保存 {DISTRICTS[district.value]} 的额外得分 {value}", "success")
-        render()
+        ranked = sorted(sheet.rows, key=lambda r: -r.total)
+        df = pd.DataFrame([{"区县": r.district_name, **{scoring.LABELS[p]: f"{getattr(r, p):.2f}" for p in PARTS},
+                            "综合评分": f"{r.total:.2f}", "额外得分理由": r.extra_reason or ""} for r in ranked])
+        table = StrictTabulator(df, disabled=True, show_index=False, sizing_mode="stretch_width",
+                                layout="fit_data_stretch")
+        chosen = self.who.value
+        self.who.options = {r.district_name: r.district_code for r in ranked}
+        self.who.value = chosen if chosen in self.who.options.values() else ranked[0].district_code
+        self.show_explanation()
+        self.content.objects = [chart(sheet), table, self.who, self.explain]
 
-    def on_archive(_: object) -> None:
-        try:
-            archive.archive_period(current_account(), period.value)
-        except WorkbenchError as exc:
-            ui.show(msg, getattr(exc, "zh", str(exc)))
-            return
-        ui.show(msg, f"{period.value} 的统计与评分已归档", "success")
-        render()
+    def show_explanation(self, *_: object) -> None:
+        score = next((r for r in (self.sheet.rows if self.sheet else []) if r.district_code == self.who.value), None)
+        self.explain.object = explanation_html(score) if score else ""
 
-    period.param.watch(render, "value")
-    save.on_click(guard(msg, on_save, save))
-    do_archive.on_click(guard(msg, on_archive, do_archive))
-    render()
-    rules = pn.pane.HTML("<p>各项得分 = 权重 × min(1, 比率 ÷ 满分比率)，权重与公式见 parameters/scoring.yaml；"
-                         "综合评分 = 四项得分 + 额外得分。</p>")
-    parts: list[pn.viewable.Viewable] = [ui.header(account, "考核评分"), msg, pn.Row(period, status), rules, body]
-    if city:
-        parts.append(pn.Card(pn.Row(district, extra, reason), pn.Row(save, do_archive), title="额外得分与归档（市级）",
-                             sizing_mode="stretch_width"))
-    return pn.Column(*parts, sizing_mode="stretch_width")
+    def on_save(self, _: object) -> None:
+        value = scoring.set_extra(self.current(), self.period.value, self.district.value, self.extra.value,
+                                  self.reason.value)
+        ui.show(self.form_msg, f"已保存 {DISTRICTS[self.district.value]} 的额外得分 {value}", "success")
+        self.render()
+
+    def on_archive(self, _: object) -> None:
+        statistics_archive.archive_period(self.current(), self.period.value)
+        ui.show(self.form_msg, f"{self.period.value} 的统计与评分已归档", "success")
+        self.render()

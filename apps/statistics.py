@@ -1,73 +1,145 @@
 """问题统计: counts and amounts of the problems the user may see, by district, indicator,
-business line and period, and the indicator quality table (share found true, 属实)."""
+business line and period, and the indicator quality table (share found true, 属实).
+
+The figures are computed after the page has loaded, under a loading indicator (again when
+the period changes); each tab is built when first opened (``ui.lazy_tabs``). Charts are
+interactive (``workbench.web.charts``: save, zoom, reset, hover; the legend beside the plot)
+and say 暂无数据 when there is nothing to draw."""
 
 from __future__ import annotations
 
 import html
+from typing import ClassVar
 
 import pandas as pd
 import panel as pn
-from bokeh.models import ColumnDataSource, NumeralTickFormatter
+from bokeh.models import HoverTool, Legend, LegendItem, NumeralTickFormatter
 from bokeh.plotting import figure
 
-from workbench.errors import WorkbenchError
+from workbench.errors import OfficeError, message_zh
 from workbench.office import statistics
 from workbench.office.statistics import Figures
 from workbench.web import ui
-from workbench.web.auth import current_account
+from workbench.web.page import Page
+from workbench.web.widgets import FORGED_ZH, StrictSelect, StrictTabulator
 
-FONT = "Noto Sans CJK SC"
 ALL = "全部期间"
 TOP_INDICATORS = 20
+ROWS = 20  # table rows per page
+COLUMNS = ("问题数", "未办结", "已办结", "逾期", "已整改", "未整改", "问题金额", "涉及金额", "追回金额", "罚款")
+STACK = {"已办结": "#4c78a8", "未办结": "#f58518"}
+CSS = """
+.wb-kpi { background:#f3f5f8; padding:8px 14px; border-radius:6px; min-width:110px; }
+.wb-kpi b { font-size:18px; color:#1f3b64; }
+"""
+FONT = "Noto Sans CJK SC"
+TOOLS = "pan,box_zoom,wheel_zoom,reset,save"
+EMPTY_CSS = """
+.wb-empty { display:flex; align-items:center; justify-content:center; min-height:120px; color:#666;
+            background:#f7f8fa; border:1px dashed #c9d1db; border-radius:6px; font-size:15px; }
+"""
 
 
-def _style(fig) -> None:
-    fig.title.text_font = FONT
-    for axis in (*fig.xaxis, *fig.yaxis):
-        axis.major_label_text_font = axis.axis_label_text_font = FONT
-    fig.toolbar.logo = None
-    fig.legend.label_text_font = FONT
+class charts:  # until workbench.web.charts (H6) lands: the same names there
+    """Interactive Bokeh charts: toolbar above (pan, box and wheel zoom, reset, save, hover),
+    the legend above the plot area (never over a bar), 暂无数据 when there is nothing to draw."""
+
+    @staticmethod
+    def empty(text: str = "暂无数据") -> pn.pane.HTML:
+        return pn.pane.HTML(f'<div class="wb-empty">{html.escape(text)}</div>', stylesheets=[EMPTY_CSS],
+                            sizing_mode="stretch_width")
+
+    @staticmethod
+    def _figure(title: str, tooltips: list[tuple[str, str]], **kw: object):
+        fig = figure(title=title, sizing_mode="stretch_width", tools=TOOLS, toolbar_location="above", **kw)
+        fig.add_tools(HoverTool(tooltips=tooltips))
+        fig.toolbar.logo = None
+        fig.toolbar.autohide = False
+        fig.title.text_font = FONT
+        for axis in (*fig.xaxis, *fig.yaxis):
+            axis.major_label_text_font = axis.axis_label_text_font = FONT
+        return fig
+
+    @staticmethod
+    def _legend(fig, items: list[tuple[str, list]], place: str = "above") -> None:
+        legend = Legend(items=[LegendItem(label=label, renderers=rs) for label, rs in items],
+                        orientation="horizontal" if place in ("above", "below") else "vertical",
+                        label_text_font=FONT, click_policy="hide")
+        fig.add_layout(legend, place)
+
+    @staticmethod
+    def hbar_stack(title: str, names: list[str], stacks: dict[str, list], colors: dict[str, str], *,
+                   extra: dict[str, list[str]] | None = None) -> pn.viewable.Viewable:
+        if not names:
+            return charts.empty()
+        data = {"name": names, **stacks, **(extra or {})}
+        tips = [("", "@name"), *((k, f"@{{{k}}}") for k in (*stacks, *(extra or {})))]
+        fig = charts._figure(title, tips, y_range=list(reversed(names)), height=max(240, 26 * len(names) + 110))
+        rs = fig.hbar_stack(list(stacks), y="name", height=0.7, color=[colors[k] for k in stacks], source=data)
+        fig.xaxis.formatter = NumeralTickFormatter(format="0,0")
+        charts._legend(fig, [(k, [r]) for k, r in zip(stacks, rs, strict=True)])
+        return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
+
+    @staticmethod
+    def vbar_stack(title: str, names: list[str], stacks: dict[str, list], colors: dict[str, str], *,
+                   extra: dict[str, list[str]] | None = None) -> pn.viewable.Viewable:
+        if not names:
+            return charts.empty()
+        data = {"name": names, **stacks, **(extra or {})}
+        tips = [("", "@name"), *((k, f"@{{{k}}}") for k in (*(extra or {}), *stacks))]
+        fig = charts._figure(title, tips, x_range=names, height=360)
+        rs = fig.vbar_stack(list(stacks), x="name", width=0.7, color=[colors[k] for k in stacks], source=data)
+        fig.xaxis.major_label_orientation = 0.8
+        charts._legend(fig, [(k, [r]) for k, r in zip(stacks, rs, strict=True)], "right")
+        return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
+
+    @staticmethod
+    def vbar_line(title: str, xs: list[str], bar: tuple[str, list, str], line: tuple[str, list, str]
+                  ) -> pn.viewable.Viewable:
+        if not xs:
+            return charts.empty()
+        (bar_label, bar_values, bar_color), (line_label, line_values, line_color) = bar, line
+        data = {"x": xs, "bar": bar_values, "line": line_values}
+        fig = charts._figure(title, [("", "@x"), (bar_label, "@bar"), (line_label, "@line")], x_range=xs, height=300)
+        b = fig.vbar(x="x", top="bar", width=0.7, source=data, color=bar_color)
+        ln = fig.line(x="x", y="line", source=data, color=line_color, line_width=2)
+        fig.xaxis.major_label_orientation = 0.8
+        charts._legend(fig, [(bar_label, [b]), (line_label, [ln])])
+        return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
 
 
-def bars(title: str, figures: dict[str, Figures], labels: dict[str, str] | None = None) -> pn.pane.Bokeh:
-    """Open and closed problems stacked per category (horizontal bars)."""
+def bars(title: str, figures: dict[str, Figures], labels: dict[str, str] | None = None) -> pn.viewable.Viewable:
+    """Open and closed problems stacked per category (horizontal bars), 暂无数据 when none."""
     keys = list(figures)
-    names = [(labels or {}).get(k, k) for k in keys]
-    src = ColumnDataSource({"name": names, "未办结": [figures[k].open for k in keys],
-                            "已办结": [figures[k].closed for k in keys],
-                            "金额": [f"{figures[k].amount:,.2f}" for k in keys]})
-    fig = figure(y_range=list(reversed(names)), height=max(220, 26 * len(names) + 80), title=title,
-                 sizing_mode="stretch_width", toolbar_location=None,
-                 tooltips=[("", "@name"), ("未办结", "@未办结"), ("已办结", "@已办结"), ("问题金额", "@金额")])
-    fig.hbar_stack(["已办结", "未办结"], y="name", height=0.7, color=["#4c78a8", "#f58518"], source=src,
-                   legend_label=["已办结", "未办结"])
-    fig.xaxis.formatter = NumeralTickFormatter(format="0,0")
-    fig.legend.location = "bottom_right"
-    _style(fig)
-    return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
+    return charts.hbar_stack(
+        title, [(labels or {}).get(k, k) for k in keys],
+        {"已办结": [figures[k].closed for k in keys], "未办结": [figures[k].open for k in keys]}, STACK,
+        extra={"问题金额": [ui.money(figures[k].amount) for k in keys]})
 
 
-def trend(figures: dict[str, Figures]) -> pn.pane.Bokeh:
-    """Problems and amounts recovered per period."""
+def trend(figures: dict[str, Figures]) -> pn.viewable.Viewable:
+    """Problems and problems closed per period (last detection)."""
     periods = list(figures)
-    src = ColumnDataSource({"period": periods, "problems": [figures[p].problems for p in periods],
-                            "closed": [figures[p].closed for p in periods]})
-    fig = figure(x_range=periods, height=260, title="各期间问题数（按最近发现期间）", sizing_mode="stretch_width",
-                 toolbar_location=None, tooltips=[("期间", "@period"), ("问题", "@problems"), ("已办结", "@closed")])
-    fig.vbar(x="period", top="problems", width=0.7, source=src, color="#4c78a8", legend_label="问题")
-    fig.line(x="period", y="closed", source=src, color="#e45756", line_width=2, legend_label="已办结")
-    fig.xaxis.major_label_orientation = 0.8
-    fig.legend.location = "top_left"
-    _style(fig)
-    return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
+    return charts.vbar_line("各期间问题数（按最近发现期间）", periods,
+                            ("问题", [figures[p].problems for p in periods], "#4c78a8"),
+                            ("已办结", [figures[p].closed for p in periods], "#e45756"))
 
 
-def table(figures: dict[str, Figures], first: str, labels: dict[str, str] | None = None) -> pd.DataFrame:
+def frame(figures: dict[str, Figures], first: str, labels: dict[str, str] | None = None) -> pd.DataFrame:
     return pd.DataFrame([{
         first: (labels or {}).get(k, k), "问题数": f.problems, "未办结": f.open, "已办结": f.closed,
         "逾期": f.overdue, "已整改": f.rectified, "未整改": f.unrectified, "问题金额": ui.money(f.amount),
-        "涉及金额": ui.money(f.involved),
-        "追回金额": ui.money(f.recovered), "罚款": ui.money(f.fines)} for k, f in figures.items()])
+        "涉及金额": ui.money(f.involved), "追回金额": ui.money(f.recovered), "罚款": ui.money(f.fines)}
+        for k, f in figures.items()],
+        columns=[first, *COLUMNS])
+
+
+def table(df: pd.DataFrame) -> pn.viewable.Viewable:
+    """A read-only table paging ``ROWS`` rows, as high as what it shows; 暂无数据 when empty."""
+    if df.empty:
+        return charts.empty()
+    return StrictTabulator(df, disabled=True, show_index=False, sizing_mode="stretch_width", pagination="local",
+                           page_size=ROWS, layout="fit_data_stretch")
 
 
 def totals_html(s: statistics.Summary) -> str:
@@ -80,60 +152,69 @@ def totals_html(s: statistics.Summary) -> str:
              ("追回金额", ui.money(t.recovered)), ("罚款", ui.money(t.fines))]
     cells = "".join(f'<div class="wb-kpi"><div>{k}</div><b>{v}</b></div>' for k, v in items)
     return (f'<div id="wb-stat-total"><div>{where}{note}</div>'
-            f'<div style="display:flex;flex-wrap:wrap;gap:12px">{cells}</div></div>'
-            '<style>.wb-kpi{background:#f3f5f8;padding:8px 14px;border-radius:6px;min-width:110px}'
-            '.wb-kpi b{font-size:18px;color:#1f3b64}</style>')
+            f'<div style="display:flex;flex-wrap:wrap;gap:12px">{cells}</div></div>')
 
 
-def page() -> pn.viewable.Viewable:
-    try:
-        account = current_account()
-        periods = statistics.periods(account)
-    except WorkbenchError as exc:
-        return ui.denied(getattr(exc, "zh", "请重新登录"))
-    period = pn.widgets.Select(name="期间", options=[ALL, *periods], value=periods[0] if periods else ALL)
-    msg = ui.message()
-    body = pn.Column(sizing_mode="stretch_width")
+class StatisticsPage(Page):
+    route: ClassVar[str] = "/statistics"
+    title: ClassVar[str] = "问题统计"
 
-    def render(*_: object) -> None:
+    def body(self) -> pn.viewable.Viewable:
+        self.msg = ui.message()
         try:
-            acc = current_account()
-            chosen = None if period.value == ALL else period.value
-            s = statistics.summary(acc, chosen)
-            by_period = statistics.by_period(acc)
-            quality = statistics.indicator_quality(acc, summary_=s)
-        except WorkbenchError as exc:
-            ui.show(msg, getattr(exc, "zh", str(exc)))
-            return
-        districts = {k: statistics.district_name(k) for k in s.by_district}
-        indicators = {k: f"{k} {statistics.indicator_name(k)}" for k in s.by_indicator}
-        top = dict(sorted(s.by_indicator.items(), key=lambda kv: -kv[1].problems)[:TOP_INDICATORS])
-        q = pd.DataFrame([{
-            "指标": f"{r.indicator_code} {r.name}", "业务条线": r.business_line, "问题数": r.problems,
-            "已办结": r.closed, "属实": r.closed_true, "不属实": r.closed_false, "数据差错": r.closed_data_error,
-            "政策允许": r.closed_policy,
-            "属实占比": "—" if r.true_share is None else f"{r.true_share:.1%}"} for r in quality])
-        body.objects = [
-            pn.pane.HTML(totals_html(s), sizing_mode="stretch_width"),
-            pn.Tabs(
-                ("按区县", pn.Column(bars("各区县问题数", s.by_district, districts),
-                                    pn.widgets.Tabulator(table(s.by_district, "区县", districts), disabled=True,
-                                                         show_index=False, sizing_mode="stretch_width"))),
-                ("按业务条线", pn.Column(bars("各业务条线问题数", s.by_line),
-                                      pn.widgets.Tabulator(table(s.by_line, "业务条线"), disabled=True,
-                                                           show_index=False, sizing_mode="stretch_width"))),
-                ("按指标", pn.Column(bars(f"问题最多的 {TOP_INDICATORS} 个指标", top, indicators),
-                                    pn.widgets.Tabulator(table(s.by_indicator, "指标", indicators), disabled=True,
-                                                         show_index=False, sizing_mode="stretch_width",
-                                                         pagination="local", page_size=30))),
-                ("按期间", trend(by_period) if by_period else pn.pane.HTML("暂无数据")),
-                ("指标质量", pn.Column(
-                    pn.pane.HTML("<p>已办结问题中核查结论为“属实”的占比，越高说明指标越准确。</p>"),
-                    pn.widgets.Tabulator(q, disabled=True, show_index=False, sizing_mode="stretch_width",
-                                         pagination="local", page_size=30))),
-                dynamic=True, sizing_mode="stretch_width"),
-        ]
+            periods = statistics.periods(self.current())
+        except OfficeError as exc:
+            return ui.denied(message_zh(exc))
+        self.period = StrictSelect(label="期间", options=[ALL, *periods], value=periods[0] if periods else ALL)
+        self.period.param.watch(lambda *_: ui.show(self.msg, FORGED_ZH), "forged")
+        self.content = pn.Column(sizing_mode="stretch_width", min_height=300, loading=True)
+        self.period.param.watch(self.render, "value")
+        pn.state.onload(self.render)  # the page is there at once; the figures follow, under a spinner
+        return pn.Column(pn.Row(self.period), self.msg, self.content, sizing_mode="stretch_width")
 
-    period.param.watch(render, "value")
-    render()
-    return pn.Column(ui.header(account, "问题统计"), msg, pn.Row(period), body, sizing_mode="stretch_width")
+    def render(self, *_: object) -> None:
+        self.content.loading = True
+        try:
+            acc = self.current()
+            chosen = None if self.period.value == ALL else self.period.value
+            s = statistics.summary(acc, chosen)
+        except OfficeError as exc:
+            ui.show_error(self.msg, exc)
+            self.content.loading = False
+            return
+        ui.hide(self.msg)
+        self.content.objects = [pn.pane.HTML(totals_html(s), stylesheets=[CSS], sizing_mode="stretch_width"),
+                                ui.lazy_tabs(self.sections(acc, s))]
+        self.content.loading = False
+
+    def sections(self, acc, s: statistics.Summary) -> list:
+        def districts() -> pn.viewable.Viewable:
+            names = {k: statistics.district_name(k) for k in s.by_district}
+            return pn.Column(bars("各区县问题数", s.by_district, names), table(frame(s.by_district, "区县", names)),
+                             sizing_mode="stretch_width")
+
+        def lines() -> pn.viewable.Viewable:
+            return pn.Column(bars("各业务条线问题数", s.by_line), table(frame(s.by_line, "业务条线")),
+                             sizing_mode="stretch_width")
+
+        def indicators() -> pn.viewable.Viewable:
+            names = {k: f"{k} {statistics.indicator_name(k)}" for k in s.by_indicator}
+            top = dict(sorted(s.by_indicator.items(), key=lambda kv: -kv[1].problems)[:TOP_INDICATORS])
+            return pn.Column(bars(f"问题最多的 {TOP_INDICATORS} 个指标", top, names),
+                             table(frame(s.by_indicator, "指标", names)), sizing_mode="stretch_width")
+
+        def by_period() -> pn.viewable.Viewable:
+            return trend(statistics.by_period(acc))
+
+        def quality() -> pn.viewable.Viewable:
+            q = pd.DataFrame([{
+                "指标": f"{r.indicator_code} {r.name}", "业务条线": r.business_line, "问题数": r.problems,
+                "已办结": r.closed, "属实": r.closed_true, "不属实": r.closed_false,
+                "数据差错": r.closed_data_error, "政策允许": r.closed_policy,
+                "属实占比": "—" if r.true_share is None else f"{r.true_share:.1%}"}
+                for r in statistics.indicator_quality(acc, summary_=s)])
+            return pn.Column(pn.pane.HTML("<p>已办结问题中核查结论为“属实”的占比，越高说明指标越准确。</p>"), table(q),
+                             sizing_mode="stretch_width")
+
+        return [("按区县", districts), ("按业务条线", lines), ("按指标", indicators), ("按期间", by_period),
+                ("指标质量", quality)]
