@@ -132,7 +132,32 @@ def test_scores_follow_the_formulas(stats: str) -> None:
     assert (own.warning, own.rectification, own.recovered_money, own.recovered_fund) == (
         Decimal("15.00"), Decimal("15.00"), Decimal("11.11"), Decimal("20.00"))
     assert own.total == Decimal("61.11")
-    assert rows[OTHER].total == Decimal("100.00")  # nothing due or closed: every component full (when_empty)
+    # nothing due or closed: nothing to measure earns nothing (when_empty: zero), and says so
+    other = rows[OTHER]
+    assert (other.warning, other.rectification, other.recovered_money, other.recovered_fund, other.total) == (
+        Decimal("0.00"),) * 5
+    assert other.notes["warning"] == "本期没有到期或已办结的问题，无可计量的内容，本项得 0 分。"
+    assert rows["110101"].total == Decimal("0.00")  # a district without problems
+
+
+def test_scores_are_explained_in_words(stats: str) -> None:
+    sheet = scoring.scores(CH, "202406", url=stats)
+    own = next(r for r in sheet.rows if r.district_code == OWN)
+    assert own.notes["warning"] == ("到期或已办结的问题 4 个，其中按期办结 2 个，比例 50.0%，未达到满分要求 100%，"
+                                    "按比例折算得 15.00 分（满分 30.00 分）。")
+    assert own.notes["recovered_money"] == (
+        "已办结问题核查涉及的金额 100.00 元，其中追回的金额 50.00 元，比例 50.0%，未达到满分线 90.0%，"
+        "按比例折算得 11.11 分（满分 20.00 分）。")
+    assert own.notes["recovered_fund"] == ("已办结问题核查涉及的金额 400.00 元，其中追回的金额 400.00 元，比例 100.0%，"
+                                           "达到满分线 90.0%，得满分 20.00 分。")
+    assert own.notes["extra"] == "市级未录入额外得分，本项为 0 分。"
+    assert own.notes["total"].endswith("与额外得分 0.00 之和，为 61.11 分。")
+    assert own.explanation[0].startswith("申请预警指标得分 15.00 分：到期或已办结的问题 4 个")
+    assert [line.split(" ")[0] for line in own.explanation] == [scoring.LABELS[p] for p in scoring.PARTS]
+    assert len(sheet.rules) == 6 and sheet.rules[0].startswith("申请预警指标得分（满分 30.00 分）：全部业务中")
+    assert "本期没有到期或已办结的问题时得 0 分" in sheet.rules[0]
+    text = "".join(sheet.rules + [line for r in sheet.rows for line in r.explanation])
+    assert "scoring.yaml" not in text and "min(" not in text and "full_at" not in text
 
 
 @pytest.fixture
@@ -146,12 +171,14 @@ def test_scores_follow_parameter_changes(stats: str, pdir) -> None:
     data = yaml.safe_load((pdir / "scoring.yaml").read_text(encoding="utf-8"))
     data["recovered_money"].update(weight=40, full_at=1)
     data["warning"]["ratio"] = "closed_of_problems"
-    data["when_empty"] = "zero"
+    data["when_empty"] = "full"
     (pdir / "scoring.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     rows = {r.district_code: r for r in scoring.scores(CH, "202406", url=stats).rows}
     assert rows[OWN].recovered_money == Decimal("20.00")   # 40 x 50/100
     assert rows[OWN].warning == Decimal("22.50")           # 30 x 3 closed / 4
-    assert rows[OTHER].total == Decimal("0.00")             # 30 x 0/1 closed, the rest empty -> zero
+    assert rows[OTHER].total == Decimal("90.00")            # 30 x 0/1 closed, the rest empty -> full 30 + 40 + 20
+    assert rows[OTHER].notes["rectification"] == ("本期没有已办结且核查属实的问题，无可计量的内容，"
+                                                  "按规则得满分 30.00 分。")
     data["when_empty"] = "sometimes"
     (pdir / "scoring.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(Exception, match="when_empty"):
@@ -189,6 +216,10 @@ def test_extra_score_and_archive_keep_the_figures(stats: str) -> None:
     sheet = scoring.scores(CH, "202406", url=stats)
     own = next(r for r in sheet.rows if r.district_code == OWN)
     assert sheet.archived_at is not None and own.total == Decimal("66.11") and own.rectification == Decimal("15.00")
+    # explained from the archived cells (not the later work) and the archived parameters
+    assert own.notes["rectification"].startswith("已办结且核查属实的问题 2 个，其中已整改 1 个，比例 50.0%")
+    assert own.notes["extra"] == "市级录入额外得分 5.00 分，理由：专项检查表现突出。"
+    assert own.notes["total"].endswith("为 66.11 分。") and len(sheet.rules) == 6
     assert [r.district_code for r in scoring.scores(DH2, "202406", url=stats).rows] == [OTHER]
     with pytest.raises(OfficeError) as e:
         scoring.set_extra(CH, "202406", OWN, "1", "补充", url=stats)

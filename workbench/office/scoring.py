@@ -44,6 +44,7 @@ from workbench.errors import OfficeError
 from workbench.office import actionlog, db, statistics
 from workbench.office.accounts import Account
 from workbench.office.models import ACTOR, DISTRICT, PERIOD, Base, now
+from workbench.office.states import Action
 from workbench.office.statistics import ARCHIVE, Cell, Figures
 from workbench.office.versioning import period_of
 
@@ -174,7 +175,7 @@ def _component(f: Figures, spec: dict[str, Any], when_empty: str) -> tuple[Decim
             return money.cents(weight), f"本期{r.empty_zh}，无可计量的内容，按规则得满分 {_points(weight)}。"
         return ZERO, f"本期{r.empty_zh}，无可计量的内容，本项得 0 分。"
     share = part / base
-    counted = f"{r.base_zh}{_amount(base, r.amounts)}，其中{r.part_zh}{_amount(part, r.amounts)}，比例 {_pct(share)}"
+    counted = f"{r.base_zh} {_amount(base, r.amounts)}，其中{r.part_zh} {_amount(part, r.amounts)}，比例 {_pct(share)}"
     if share >= full_at:
         reached = "达到满分要求" if full_at >= 1 else f"达到满分线 {_pct(full_at)}"
         return money.cents(weight), f"{counted}，{reached}，得满分 {_points(weight)}。"
@@ -338,6 +339,6 @@ def set_extra(account: Account, period: str, district_code: str, score: Decimal 
             conn.execute(sql_update(EXTRA).where(key).values(**row))
         else:
             conn.execute(insert(EXTRA).values(period=period, district_code=district_code, **row))
-        actionlog.append(conn, account.username, actionlog.Action.EXTRA_SCORE, f"score:{period}", district_code,
+        actionlog.append(conn, account.username, Action.EXTRA_SCORE, f"score:{period}", district_code,
                          period=period, score=str(value), reason=reason)
     return value
