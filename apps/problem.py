@@ -1,213 +1,343 @@
-"""问题详情: indicator and policy basis, the subject and the evidence (ID numbers masked; a role
-that may unmask sees them after stating the purpose of a logged view), findings, history,
-comments, attachments, and the workflow actions the user may take now."""
+"""问题详情: the problem (indicator, subject, state, deadline), its 办理 section first, then the
+evidence (Chinese headings, codes in words; ID numbers masked: a role that may unmask sees them
+after stating the purpose of a logged view), history, comments, attachments and findings.
+
+Laid out for the people who use it: 办理 (the workflow actions the user may take now, from
+``workflow.possible_actions``) sits under the summary, visible without scrolling; every form has
+its own message pane next to its button; an action updates what it changed in place (the
+summary, the 办理 buttons, the history), so the page stays on the tab where the user acted.
+Tabs are built when first opened (``ui.lazy_tabs``). History shows display names, date and
+time (Asia/Shanghai) and whole opinions."""
 
 from __future__ import annotations
 
 import html
 from datetime import datetime, time
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import panel as pn
+import param
 
-from workbench import masking, validators
+from workbench import labels, masking, validators
 from workbench.districts import DISTRICTS
-from workbench.errors import OfficeError, WorkbenchError
+from workbench.errors import message_zh
 from workbench.indicators.registry import get as get_indicator
-from workbench.office import workflow
-from workbench.office.states import ACTION_LABELS, Action, Conclusion, ProblemState, transition
+from workbench.office import accounts, attachments, comments, findings, workflow
+from workbench.office.findings import Conclusion
+from workbench.office.states import ACTION_LABELS, SYSTEM, Action, ProblemState, transition
 from workbench.web import ui
-from workbench.web.auth import current_account
-from workbench.web.widgets import guard
+from workbench.web.page import Page
+from workbench.web.widgets import TABULATOR_ZH, SizedFileInput, StrictSelect, guard
 
 CONCLUSIONS = {c.label: c.value for c in Conclusion}
+LOCAL = ZoneInfo("Asia/Shanghai")
+EVIDENCE_PAGE = 10  # evidence rows per page of the table
+
+CSS = """
+.wb-summary h3 { margin: 4px 0 6px 0; }
+.wb-summary p { margin: 2px 0; }
+.wb-summary .wb-basis { color: #444; font-size: 0.92em; }
+.wb-history { border-collapse: collapse; width: 100%; }
+.wb-history th, .wb-history td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left;
+                                 vertical-align: top; }
+.wb-history th { background: #f3f5f8; white-space: nowrap; }
+.wb-history td.wb-when, .wb-history td.wb-who { white-space: nowrap; }
+.wb-opinion, .wb-comment-body { white-space: pre-wrap; overflow-wrap: anywhere; }
+.wb-comment { border-bottom: 1px solid #eee; padding: 4px 0; }
+.wb-comment .wb-when { color: #666; margin-left: 8px; }
+"""
 
 
-def _problem_id() -> int | None:
+def at_local(value: datetime | None) -> str:
+    """A moment as people here read it: date and time to the minute, Beijing time."""
+    if value is None:
+        return "—"
+    if value.tzinfo is None:  # stored as UTC (SQLite keeps no zone)
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+
+
+def day_local(value: datetime | None) -> str:
+    return "—" if value is None else at_local(value)[:10]
+
+
+def _requested_id() -> int | None:
     raw = pn.state.session_args.get("id", [b""])[0]
     try:
         return int(raw.decode() if isinstance(raw, bytes) else raw)
-    except ValueError:
+    except (TypeError, ValueError):
         return None
 
 
-def page() -> pn.viewable.Viewable:
-    try:
-        account = current_account()
-    except WorkbenchError as exc:
-        return ui.denied(getattr(exc, "zh", "请重新登录"))
-    pid = _problem_id()
-    if pid is None:
-        return ui.denied("问题编号无效")
-    try:
-        view = workflow.get(account, pid)
-    except OfficeError as exc:
-        return ui.denied(exc.zh)
-    body = pn.Column(sizing_mode="stretch_width")
-    msg = ui.message()
+class ProblemPage(Page):
+    route: ClassVar[str] = "/problem"
+    title: ClassVar[str] = "问题详情"
 
-    def act(action: Action, opinion: str | None = None, **kw) -> None:
+    problem_id = param.Integer(default=None, allow_None=True, doc="The problem shown (default: ?id= of the URL).")
+
+    # -- building ----------------------------------------------------------------------
+    def body(self) -> pn.viewable.Viewable:
+        pid = self.problem_id if self.problem_id is not None else _requested_id()
+        if pid is None:
+            return ui.denied("问题编号无效")
         try:
-            workflow.act(current_account(), pid, action, state["view"].version, opinion, **kw)
-        except WorkbenchError as exc:
-            ui.show(msg, getattr(exc, "zh", str(exc)))
-            return
-        ui.show(msg, f"已{ACTION_LABELS[action]}", "success")
-        render()
+            self.view = workflow.get(self.account, pid)
+        except Exception as exc:  # not visible, or gone: one Chinese message
+            return ui.denied(message_zh(exc, workflow.NOT_FOUND_ZH))
+        self.pid = pid
+        self.indicator = get_indicator(self.view.indicator_code)
+        self.evidence_rows = workflow.evidence(self.account, pid)  # masked: full numbers only through reveal
+        self.summary = pn.pane.HTML(self._summary_html(), stylesheets=[CSS], sizing_mode="stretch_width",
+                                    css_classes=["wb-summary"])
+        self.action_msg = ui.message()
+        self.action_area = pn.Column(sizing_mode="stretch_width")
+        self._fill_actions()
+        self.subject = pn.pane.HTML(self._subject_html(self.view.subject))
+        self.history_pane: pn.pane.HTML | None = None
+        self.comments_pane: pn.pane.HTML | None = None
+        self.files_pane: pn.pane.HTML | None = None
+        self.finding_widgets: list[pn.widgets.Widget] = []
+        self.upload_widgets: list[pn.widgets.Widget] = []
+        self.evidence_table: pn.widgets.Tabulator | None = None
+        self.tabs = ui.lazy_tabs([("证据", self._evidence_tab), ("处理记录", self._history_tab),
+                                  ("意见交流", self._comments_tab), ("附件", self._attachments_tab),
+                                  ("核查结果", self._findings_tab)])
+        return pn.Column(self.summary,
+                         pn.Column(pn.pane.HTML("<h4 style='margin:4px 0'>办理</h4>"), self.action_area,
+                                   self.action_msg, sizing_mode="stretch_width", css_classes=["wb-actions"]),
+                         pn.Row(pn.pane.HTML("对象："), self.subject), self._reveal_form(),
+                         self.tabs, sizing_mode="stretch_width")
 
-    state = {"view": view}
-
-    def render() -> None:
-        acc = current_account()
-        v = state["view"] = workflow.get(acc, pid)
-        ind = get_indicator(v.indicator_code)
-        subject = pn.pane.HTML(f'<span id="wb-subject">{html.escape(v.subject)}</span>')
-        shown = workflow.evidence(acc, pid)  # masked: full numbers only through the logged reveal
-        evidence_table = pn.widgets.Tabulator(pd.DataFrame(shown), disabled=True, show_index=False, height=260)
-        reveal = reveal_form(acc, v, shown, subject, evidence_table)
+    def _summary_html(self) -> str:
+        v, ind = self.view, self.indicator
         overdue = '<span class="wb-overdue">（已逾期）</span>' if v.overdue else ""
-        info = pn.pane.HTML(
-            f"<h3>问题 #{v.id}：{html.escape(ind.name)}（{v.indicator_code}）</h3>"
-            f"<p>状态：<b id='wb-state'>{v.state.label}</b>　区县：{html.escape(v.district_name)}　"
-            f"金额：{ui.money(v.amount)}　首次/最近期间：{v.first_period}/{v.last_period}　"
-            f"办理期限：{ui.when(v.deadline)}{overdue}</p>"
-            f"<p>指标说明：{html.escape(ind.description)}</p><p>政策依据：{html.escape(ind.policy_basis)}</p>",
-            stylesheets=[ui.CSS], sizing_mode="stretch_width")
-        hist = workflow.history(acc, pid)
-        events = pd.DataFrame([{"时间": ui.when(e["at"]), "操作人": e["actor"],
-                                "操作": ACTION_LABELS.get(Action(e["action"]), e["action"]) if e["action"] in
-                                Action._value2member_map_ else e["action"],
-                                "从": ProblemState(e["from_state"]).label if e["from_state"] else "",
-                                "到": ProblemState(e["to_state"]).label if e["to_state"] else "",
-                                "意见": e["opinion"] or ""} for e in hist["events"]])
-        comments = pn.Column(*[pn.pane.HTML(
-            f'<div class="wb-comment"><b>{html.escape(c["author"])}</b> {ui.when(c["at"])}：'
-            f'<span class="wb-comment-body">{html.escape(c["body"])}</span></div>') for c in hist["comments"]])
-        files = pn.pane.HTML("<br>".join(
-            f"{html.escape(a['filename'])}（{a['size']} 字节，SHA-256 {a['sha256'][:12]}…）"
-            for a in hist["attachments"]) or "无附件")
-        body.objects = [info, pn.Row(pn.pane.HTML("对象："), subject), reveal,
-                        pn.Tabs(("证据", evidence_table),
-                                ("处理记录", pn.widgets.Tabulator(events, disabled=True, show_index=False)),
-                                ("意见交流", pn.Column(comments, comment_form())),
-                                ("附件", pn.Column(files, upload_form())),
-                                ("核查结果", findings_form(v, hist["finding"])),
-                                dynamic=False),
-                        actions_form(v)]
+        level = "（市级问题）" if v.city_level else ""
+        return (f"<h3>问题 #{v.id}：{html.escape(ind.name)}（{html.escape(v.indicator_code)}）</h3>"
+                f"<p>状态：<b id='wb-state'>{v.state.label}</b>　区县：{html.escape(v.district_name)}{level}　"
+                f"金额：{ui.money(v.amount)}　首次/最近期间：{v.first_period}/{v.last_period}　"
+                f"办理期限：{day_local(v.deadline)}{overdue}</p>"
+                f"<p class='wb-basis'>指标说明：{html.escape(ind.description)}</p>"
+                f"<p class='wb-basis'>政策依据：{html.escape(ind.policy_basis)}</p>")
 
-    def reveal_form(acc, v: workflow.ProblemView, shown: list[dict], subject: pn.pane.HTML,
-                    evidence_table: pn.widgets.Tabulator) -> pn.Row:
+    @staticmethod
+    def _subject_html(subject: str) -> str:
+        return f'<span id="wb-subject">{html.escape(subject)}</span>'
+
+    def _refresh(self) -> None:
+        """After an action: the problem read again and what shows it updated in place (no tab
+        rebuilt, the user stays where they are)."""
+        self.view = workflow.get(self.current(), self.pid)
+        self.summary.object = self._summary_html()
+        self._fill_actions()
+        self._refresh_history()
+        editable = self._may_record_finding()
+        for w in self.finding_widgets:
+            w.disabled = not editable
+        for w in self.upload_widgets:
+            w.disabled = not self.view.state.is_open
+
+    # -- 办理 ----------------------------------------------------------------------------
+    def _fill_actions(self) -> None:
+        v = self.view
+        possible = workflow.possible_actions(self.current(), v)
+        if not possible:
+            self.action_area.objects = [pn.pane.HTML("<p id='wb-no-actions'>当前没有您可执行的操作。</p>")]
+            return
+        opinion = pn.widgets.TextAreaInput(label="意见（退回、不予批准时必填）", height=70,
+                                           max_length=validators.OPINION.limit, sizing_mode="stretch_width")
+        extra: list[pn.widgets.Widget] = []
+        district = deadline = None
+        if Action.REASSIGN in possible:
+            district = StrictSelect(label="委派至区县", value="", options={
+                "请选择": "", **{n: c for c, n in DISTRICTS.items() if c != v.district_code}})
+            extra.append(district)
+        if Action.REQUEST_DEFERRAL in possible:
+            deadline = pn.widgets.DatePicker(label="申请的新期限")
+            extra.append(deadline)
+        buttons = []
+        for action in possible:
+            needs_opinion = transition(v.state, action, v.city_level).opinion_required
+            b = pn.widgets.Button(label=ACTION_LABELS[action], color="danger" if needs_opinion else "primary")
+
+            def click(_: object, action: Action = action) -> None:
+                kw: dict[str, Any] = {}
+                if action is Action.REASSIGN and district is not None:
+                    kw["district"] = district.value or None
+                if action is Action.REQUEST_DEFERRAL and deadline is not None and deadline.value is not None:
+                    kw["deadline"] = datetime.combine(deadline.value, time(23, 59), tzinfo=LOCAL)
+                ui.hide(self.action_msg)
+                workflow.act(self.current(), self.pid, action, self.view.version, opinion.value, **kw)
+                self._refresh()
+                ui.show(self.action_msg, f"已{ACTION_LABELS[action]}，当前状态：{self.view.state.label}", "success")
+
+            b.on_click(guard(self.action_msg, click, b))
+            buttons.append(b)
+        self.action_area.objects = [pn.Row(opinion, *extra, sizing_mode="stretch_width"), pn.Row(*buttons)]
+
+    # -- 证据 ----------------------------------------------------------------------------
+    def _evidence_frame(self, rows: list[dict[str, Any]]) -> pd.DataFrame:
+        headings, values = labels.evidence_table(rows, self.view.indicator_code)
+        return pd.DataFrame(values, columns=headings)
+
+    def _evidence_tab(self) -> pn.viewable.Viewable:
+        if not self.evidence_rows:
+            return pn.pane.HTML("<p>本问题没有保存证据明细。</p>")
+        frame = self._evidence_frame(self.evidence_rows)
+        paged = {"pagination": "local", "page_size": EVIDENCE_PAGE} if len(frame) > EVIDENCE_PAGE else {}
+        self.evidence_table = pn.widgets.Tabulator(
+            frame, disabled=True, show_index=False, layout="fit_data_table", sizing_mode="stretch_width",
+            configuration=TABULATOR_ZH, **paged)
+        return self.evidence_table
+
+    def _reveal_form(self) -> pn.viewable.Viewable:
         """查看完整号码 for a role that may unmask, when the problem shows an ID number: the
         purpose is asked for, the view logged by the service, then the full numbers shown.
         Nothing for other roles (the server never sends them a full number)."""
-        if not workflow.may_unmask(acc) or (v.subject_type != masking.PERSON and not masking.id_columns_in(shown)):
+        v = self.view
+        if not workflow.may_unmask(self.account):
             return pn.Row()
-        purpose = pn.widgets.TextInput(name="查看事由", placeholder="必填，将记入日志",
+        if v.subject_type != masking.PERSON and not masking.id_columns_in(self.evidence_rows):
+            return pn.Row()
+        purpose = pn.widgets.TextInput(label="查看事由", placeholder="必填，将记入日志",
                                        max_length=validators.PURPOSE.limit, width=320)
-        button = pn.widgets.Button(name="查看完整号码", button_type="light")
+        button = pn.widgets.Button(label="查看完整号码", color="light")
+        msg = ui.message()
 
         def on_reveal(_: object) -> None:
-            try:
-                full = workflow.reveal(current_account(), pid, purpose.value)
-            except WorkbenchError as exc:
-                ui.show(msg, getattr(exc, "zh", str(exc)))
-                return
+            full = workflow.reveal(self.current(), self.pid, purpose.value)
             if v.subject_type == masking.PERSON:
-                subject.object = f'<span id="wb-subject">{html.escape(full.subject)}</span>'
-            evidence_table.value = pd.DataFrame(full.evidence)
+                self.subject.object = self._subject_html(full.subject)
+            if self.evidence_table is not None:
+                self.evidence_table.value = self._evidence_frame(full.evidence)
             ui.show(msg, "已显示完整号码，本次查看已记录日志", "success")
+            self._refresh_history()
 
         button.on_click(guard(msg, on_reveal, button))
-        return pn.Row(purpose, button, align="end")
+        return pn.Column(pn.Row(purpose, button, align="end"), msg, sizing_mode="stretch_width")
 
-    def comment_form() -> pn.Column:
-        text = pn.widgets.TextAreaInput(name="发表意见", max_length=workflow.MAX_COMMENT, height=80)
-        send = pn.widgets.Button(name="发送意见", button_type="primary")
+    # -- 处理记录 ------------------------------------------------------------------------
+    def _names(self, logins: set[str]) -> dict[str, str]:
+        names = accounts.display_names(logins - {SYSTEM})
+        return {SYSTEM: "系统（月度运行）", **names}
+
+    def _history_html(self) -> str:
+        events = workflow.history(self.current(), self.pid)["events"]
+        if not events:
+            return "<p>暂无处理记录。</p>"
+        names = self._names({e["actor"] for e in events})
+        rows = []
+        for e in events:
+            action = e["action"]
+            label = ACTION_LABELS[Action(action)] if action in Action._value2member_map_ else action
+            source = ProblemState(e["from_state"]).label if e["from_state"] else ""
+            target = ProblemState(e["to_state"]).label if e["to_state"] else ""
+            change = f"{source} → {target}" if source and target and source != target else (target or source)
+            rows.append(f"<tr><td class='wb-when'>{at_local(e['at'])}</td>"
+                        f"<td class='wb-who'>{html.escape(names.get(e['actor'], e['actor']))}</td>"
+                        f"<td>{html.escape(label)}</td><td>{html.escape(change)}</td>"
+                        f"<td class='wb-opinion'>{html.escape(e['opinion'] or '')}</td></tr>")
+        return ("<table class='wb-history' id='wb-history'><tr><th>时间</th><th>操作人</th><th>操作</th>"
+                "<th>状态</th><th>意见</th></tr>" + "".join(rows) + "</table>")
+
+    def _history_tab(self) -> pn.viewable.Viewable:
+        self.history_pane = pn.pane.HTML(self._history_html(), stylesheets=[CSS], sizing_mode="stretch_width")
+        return self.history_pane
+
+    def _refresh_history(self) -> None:
+        if self.history_pane is not None:
+            self.history_pane.object = self._history_html()
+
+    # -- 意见交流 ------------------------------------------------------------------------
+    def _comments_html(self) -> str:
+        found = workflow.history(self.current(), self.pid)["comments"]
+        if not found:
+            return "<p>暂无意见。</p>"
+        names = self._names({c["author"] for c in found})
+        return "".join(
+            f'<div class="wb-comment"><b>{html.escape(names.get(c["author"], c["author"]))}</b>'
+            f'<span class="wb-when">{at_local(c["at"])}</span>'
+            f'<div class="wb-comment-body">{html.escape(c["body"])}</div></div>' for c in found)
+
+    def _comments_tab(self) -> pn.viewable.Viewable:
+        self.comments_pane = pn.pane.HTML(self._comments_html(), stylesheets=[CSS], sizing_mode="stretch_width")
+        text = pn.widgets.TextAreaInput(label="发表意见", max_length=comments.MAX_COMMENT, height=80,
+                                        sizing_mode="stretch_width")
+        send = pn.widgets.Button(label="发送意见", color="primary")
+        msg = ui.message()
 
         def on_send(_: object) -> None:
-            try:
-                workflow.comment(current_account(), pid, text.value)
-            except WorkbenchError as exc:
-                ui.show(msg, getattr(exc, "zh", str(exc)))
-                return
-            render()
+            ui.hide(msg)
+            comments.comment(self.current(), self.pid, text.value)
+            text.value = ""
+            self.comments_pane.object = self._comments_html()
+            ui.show(msg, "意见已发送", "success")
 
         send.on_click(guard(msg, on_send, send))
-        return pn.Column(text, send)
+        return pn.Column(self.comments_pane, text, send, msg, sizing_mode="stretch_width")
 
-    def upload_form() -> pn.Column:
+    # -- 附件 ----------------------------------------------------------------------------
+    def _files_html(self) -> str:
+        return "<br>".join(
+            f"{html.escape(a.name)}（第 {a.version} 版，{a.size} 字节，SHA-256 {a.sha256[:12]}…）"
+            for a in attachments.listing(self.current(), self.pid)) or "无附件"
+
+    def _attachments_tab(self) -> pn.viewable.Viewable:
         """The size is checked in the browser before sending, everything again on the server
-        (``workflow.attach``: type from the content, size, name)."""
-        from workbench.web.widgets import SizedFileInput
-
+        (``attachments.attach``: type from the content, size, name)."""
+        self.files_pane = pn.pane.HTML(self._files_html())
         upload = SizedFileInput.for_attachments(name="上传附件")
-        send = pn.widgets.Button(name="上传", button_type="primary")
+        send = pn.widgets.Button(label="上传", color="primary", disabled=not self.view.state.is_open)
+        msg = ui.message()
         upload.param.watch(lambda _: ui.show(msg, upload.too_large), "refused")
 
         def on_upload(_: object) -> None:
-            workflow.attach(current_account(), pid, upload.filename, upload.data())
+            ui.hide(msg)
+            attachments.attach(self.current(), self.pid, upload.filename, upload.data())
             upload.clear()
+            self.files_pane.object = self._files_html()
+            self._refresh_history()
             ui.show(msg, "附件已上传", "success")
-            render()
 
         send.on_click(guard(msg, on_upload, send))
-        return pn.Column(upload, send)
+        self.upload_widgets = [send]
+        return pn.Column(self.files_pane, upload, send, msg, sizing_mode="stretch_width")
 
-    def findings_form(v: workflow.ProblemView, existing: list[dict]) -> pn.Column:
+    # -- 核查结果 ------------------------------------------------------------------------
+    def _may_record_finding(self) -> bool:
+        return self.may("problem.finding", workflow.problem_target(self.view))
+
+    def _findings_tab(self) -> pn.viewable.Viewable:
+        existing = workflow.history(self.current(), self.pid)["finding"]
         f = existing[0] if existing else {}
-        conclusion = pn.widgets.Select(name="核查结论", options={"请选择": "", **CONCLUSIONS},
-                                       value=f.get("conclusion", ""))
-        involved = pn.widgets.TextInput(name="涉及金额（元）", value=str(f.get("amount_involved", "")))
-        recovered = pn.widgets.TextInput(name="追回金额（元）", value=str(f.get("amount_recovered", "")))
-        fines = pn.widgets.TextInput(name="罚款（元）", value=str(f.get("fines", "")))
-        rectified = pn.widgets.Checkbox(name="已整改", value=bool(f.get("rectified", 0)))
-        persons = pn.widgets.TextInput(name="处理处罚人数", value=str(f.get("persons_punished", "0")))
-        description = pn.widgets.TextAreaInput(name="核查情况说明", value=f.get("description", ""), height=90)
-        save = pn.widgets.Button(name="保存核查结果", button_type="primary")
-        editable = v.state is ProblemState.DISTRICT_HANDLING
-        for w in (conclusion, involved, recovered, fines, rectified, persons, description, save):
+        conclusion = StrictSelect(label="核查结论", options={"请选择": "", **CONCLUSIONS},
+                                  value=f.get("conclusion", ""))
+        involved = pn.widgets.TextInput(label="涉及金额（元）", value=str(f.get("amount_involved", "") or ""))
+        recovered = pn.widgets.TextInput(label="追回金额（元）", value=str(f.get("amount_recovered", "") or ""))
+        fines = pn.widgets.TextInput(label="罚款（元）", value=str(f.get("fines", "") or ""))
+        rectified = pn.widgets.Checkbox(label="已整改", value=bool(f.get("rectified", 0)))
+        persons = pn.widgets.TextInput(label="处理处罚人数", value=str(f.get("persons_punished", "0")))
+        description = pn.widgets.TextAreaInput(label="核查情况说明", value=f.get("description", "") or "", height=90,
+                                               max_length=validators.FINDING_DESCRIPTION.limit,
+                                               sizing_mode="stretch_width")
+        save = pn.widgets.Button(label="保存核查结果", color="primary")
+        msg = ui.message()
+        self.finding_widgets = [conclusion, involved, recovered, fines, rectified, persons, description, save]
+        editable = self._may_record_finding()
+        for w in self.finding_widgets:
             w.disabled = not editable
 
         def on_save(_: object) -> None:
-            try:
-                workflow.record_finding(current_account(), pid, state["view"].version, workflow.Finding(
-                    conclusion.value, involved.value, recovered.value, fines.value, rectified.value, persons.value,
-                    description.value))
-            except WorkbenchError as exc:
-                ui.show(msg, getattr(exc, "zh", str(exc)))
-                return
+            ui.hide(msg)
+            findings.record_finding(self.current(), self.pid, self.view.version, findings.Finding(
+                conclusion.value, involved.value, recovered.value, fines.value, rectified.value, persons.value,
+                description.value))
+            self._refresh()
             ui.show(msg, "核查结果已保存", "success")
-            render()
 
         save.on_click(guard(msg, on_save, save))
-        return pn.Column(conclusion, involved, recovered, fines, rectified, persons, description, save)
-
-    def actions_form(v: workflow.ProblemView) -> pn.Column:
-        possible = workflow.possible_actions(current_account(), v)
-        if not possible:
-            return pn.Column(pn.pane.HTML("<p>当前没有您可执行的操作。</p>"))
-        opinion = pn.widgets.TextAreaInput(name="意见（退回、不予批准时必填）", height=70)
-        district = pn.widgets.Select(name="委派至区县", options={n: c for c, n in DISTRICTS.items()
-                                                            if c != v.district_code})
-        deadline = pn.widgets.DatePicker(name="申请的新期限")
-        buttons = []
-        for action in possible:
-            b = pn.widgets.Button(name=ACTION_LABELS[action],
-                                  button_type="danger" if transition(v.state, action).opinion_required else "primary")
-
-            def click(_: object, action: Action = action) -> None:
-                kw: dict = {}
-                if action is Action.REASSIGN:
-                    kw["district"] = district.value
-                if action is Action.REQUEST_DEFERRAL and deadline.value is not None:
-                    kw["deadline"] = datetime.combine(deadline.value, time(23, 59)).astimezone()
-                act(action, opinion.value, **kw)
-
-            b.on_click(guard(msg, click, b))
-            buttons.append(b)
-        extra = [district] if Action.REASSIGN in possible else []
-        extra += [deadline] if Action.REQUEST_DEFERRAL in possible else []
-        return pn.Column(pn.pane.HTML("<h4>办理</h4>"), opinion, *extra, pn.Row(*buttons))
-
-    render()
-    return pn.Column(ui.header(account, "问题详情"), msg, body, sizing_mode="stretch_width")
+        return pn.Column(pn.Row(conclusion, involved, recovered, fines), pn.Row(persons, rectified), description,
+                         save, msg, sizing_mode="stretch_width")

@@ -102,3 +102,151 @@ def test_evidence_table_headings_and_values() -> None:
     headings, values = labels.evidence_table(rows, "YL-001")
     assert headings == ["期间", "问题金额（元）", "发放记录编号", "待遇项目", "所属期"]
     assert values == [["202406", "10.00", "P1", "基本养老金（11）", "202405"]]
+
+
+# ----------------------------------------------------------------------------- the page object
+DEAD_ID, CITY_ID = "110101195001011237", "110101195202023456"
+EVIDENCE = [{"amount": "2500.00", "pay_id": "P202406001", "person_id": "SB0001", "period": "202406",
+             "death_month": 2024 * 12 + 1, "benefit_item": "11", "id_no": DEAD_ID}]
+
+
+def publish_demo(url: str | None = None) -> None:
+    """Two YL-001 problems with real evidence columns: one of 朝阳区, one of the city level
+    (110000); and the users who handle them (display names unlike their login names)."""
+    from test_office_publish import evaluation
+
+    from workbench.office import accounts
+    from workbench.office.publish import publish
+
+    ev = evaluation("YL-001", [(DEAD_ID, "110105", "2500.00"), (CITY_ID, "110000", "800.00")])
+    for p in ev.problems:
+        p.evidence = [{**EVIDENCE[0], "id_no": p.subject_key}]
+    publish([ev], "202406", url)
+    for user, name, role, district in [("dh1", "张区办", "district_handler", "110105"),
+                                       ("dr1", "李区审", "district_reviewer", "110105"),
+                                       ("ch1", "王市办", "city_handler", None),
+                                       ("cr1", "赵市审", "city_reviewer", None)]:
+        accounts.add_user(user, name, [role], district, "Password-123", url=url)
+
+
+@pytest.fixture
+def office_page(office: str, monkeypatch: pytest.MonkeyPatch):
+    """A page factory over a fresh office (SQLite and PostgreSQL) with ``publish_demo``'s data."""
+    from workbench.office import accounts, db
+
+    monkeypatch.setenv("WORKBENCH_OFFICE_DB", office)
+    db.ready(office)
+    publish_demo(office)
+
+    def make(user: str, problem_id: int):
+        from workbench.apps.problem import ProblemPage
+
+        account = next(a for a, _ in accounts.list_users(url=office) if a.username == user)
+        page = ProblemPage(account, problem_id=problem_id)
+        page.__panel__()
+        return page
+
+    return make
+
+
+def click(button) -> None:
+    button.clicks += 1
+
+
+def button(page, name: str):
+    found = [w for w in page.action_area.select(pn_button()) if w.label == name]
+    assert found, f"no button {name}: {[w.label for w in page.action_area.select(pn_button())]}"
+    return found[0]
+
+
+def pn_button():
+    import panel as pn
+
+    return pn.widgets.Button
+
+
+def test_page_stays_on_its_tab_and_updates_in_place(office_page) -> None:
+    page = office_page("dh1", 1)
+    click(button(page, "开始处理"))
+    assert "区县处理中" in page.summary.object and page.action_msg.visible
+    page.tabs.active = 4  # 核查结果
+    assert page.finding_widgets and not page.finding_widgets[-1].disabled
+    conclusion = next(w for w in page.finding_widgets if w.label == "核查结论")
+    conclusion.value = next(v for v in conclusion.options.values() if v)
+    for w in page.finding_widgets:
+        if w.label in ("涉及金额（元）", "追回金额（元）", "罚款（元）"):
+            w.value = "100"
+        if w.label == "核查情况说明":
+            w.value = "已核实。"
+    save = page.finding_widgets[-1]
+    click(save)
+    tab_msg = page.tabs.objects[4].objects[0].objects[-1]
+    assert tab_msg.visible and "核查结果已保存" in tab_msg.object, tab_msg.object
+    assert page.tabs.active == 4  # still where the user acted
+    page.tabs.active = 2  # 意见交流
+    chat = page.tabs.objects[2].objects[0]
+    text = next(w for w in chat.objects if getattr(w, "label", None) == "发表意见")
+    text.value = "请尽快核实。\n" + "很长的意见" * 60
+    click(next(w for w in chat.objects if getattr(w, "label", None) == "发送意见"))
+    assert page.tabs.active == 2 and chat.objects[-1].visible and "意见已发送" in chat.objects[-1].object
+    assert "张区办" in page.comments_pane.object and "很长的意见" * 60 in page.comments_pane.object
+    assert text.value == ""
+
+
+def test_history_shows_display_names_time_and_whole_opinions(office_page) -> None:
+    page = office_page("dh1", 1)
+    click(button(page, "开始处理"))
+    page.tabs.active = 1
+    shown = page.history_pane.object
+    assert "张区办" in shown and "dh1" not in shown and "系统（月度运行）" in shown
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", shown)
+
+
+def test_refusal_shown_next_to_the_action(office_page) -> None:
+    page = office_page("dh1", 1)
+    click(button(page, "开始处理"))
+    dr = office_page("dr1", 1)
+    assert not [b for b in dr.action_area.select(pn_button()) if b.label == "通过"]  # nothing to review yet
+    assert page.action_msg.visible
+
+
+def test_city_level_problem_offers_the_city_rows(office_page) -> None:
+    """workflow.md: a city-level problem (110000) is started and submitted by the city handler,
+    approved or returned by the city reviewer; district roles never see it."""
+    ch = office_page("ch1", 2)
+    assert "市级问题" in ch.summary.object
+    click(button(ch, "开始处理"))
+    assert "市级处理中" in ch.summary.object, ch.action_msg.object
+    assert ch.finding_widgets == [] and ch.history_pane is None  # tabs not opened are not built
+    ch.tabs.active = 4
+    assert not ch.finding_widgets[-1].disabled
+    conclusion = next(w for w in ch.finding_widgets if w.label == "核查结论")
+    conclusion.value = next(v for v in conclusion.options.values() if v)
+    for w in ch.finding_widgets:
+        if w.label in ("涉及金额（元）", "追回金额（元）", "罚款（元）"):
+            w.value = "0"
+        if w.label == "核查情况说明":
+            w.value = "市级已核实。"
+    click(ch.finding_widgets[-1])
+    click(button(ch, "提交核查结果"))
+    assert "市级待审批" in ch.summary.object, ch.action_msg.object
+    cr = office_page("cr1", 2)
+    assert {"通过", "退回"} <= {b.label for b in cr.action_area.select(pn_button())}
+    click(button(cr, "退回"))  # no opinion: refused next to the buttons
+    assert cr.action_msg.visible and "意见" in cr.action_msg.object
+    assert "市级待审批" in cr.summary.object
+    click(button(cr, "通过"))
+    assert "已办结" in cr.summary.object, cr.action_msg.object
+    denied = office_page("dh1", 2)
+    assert not hasattr(denied, "view")
+    assert "问题不存在或无权查看" in str(denied.__panel__().objects[1].objects[0].object)
+
+
+def test_evidence_under_chinese_headings_masked(office_page) -> None:
+    page = office_page("dh1", 1)
+    frame = page.evidence_table.value
+    assert set(frame.columns) == {"期间", "问题金额（元）", "发放记录编号", "个人编号", "所属期", "死亡月份",
+                                  "待遇项目", "公民身份号码"}
+    row = frame.iloc[0].to_dict()
+    assert row["死亡月份"] == "202402" and row["待遇项目"] == "基本养老金（11）"
+    assert row["公民身份号码"] == DEAD_ID[:6] + "********" + DEAD_ID[-4:]

@@ -248,6 +248,17 @@ def list_users(url: str | None = None) -> list[tuple[Account, bool]]:
         return [(_account(conn, r), bool(r.disabled)) for r in rows]
 
 
+def display_names(usernames: set[str] | list[str] | tuple[str, ...], *, url: str | None = None) -> dict[str, str]:
+    """Login name -> display name of those of ``usernames`` that are users (what history and
+    comments show instead of login names; a name that is no user is left out)."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    with db.ready(url).connect() as conn:
+        rows = conn.execute(select(USERS.c.username, USERS.c.display_name).where(USERS.c.username.in_(wanted)))
+        return {r.username: r.display_name or r.username for r in rows}
+
+
 def login(username: str, password: str, *, address: str = "-", at: datetime | None = None,
           url: str | None = None, engine: Engine | None = None) -> tuple[Account, str]:
     """Check the password of a login from ``address`` (the client's source address); return the
