@@ -1,4 +1,4 @@
-"""``workbench monthly``: the scheduled monthly job (spec cli.md).
+"""``workbench monthly``: the scheduled monthly job (docs/cli.md).
 
 For period P and the delivery in ``landing`` it runs, each in a papermill kernel of its
 own, one step after the other:

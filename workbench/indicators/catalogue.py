@@ -50,7 +50,7 @@ def markdown() -> str:
         "",
         "Generated from the registry by `python -m workbench.indicators.catalogue`; do not edit.",
         f"{len(inds)} indicators, {sum(i.core for i in inds)} of them the core set of",
-        "`../shared/spec/indicators-core.md`. Parameters: defaults in `parameters/indicators/`,",
+        "docs/indicators-core.md (its common terms). Parameters: defaults in `parameters/indicators/`,",
         "overridable per run with `workbench indicators --param CODE.name=value`.",
         "",
         "| code | name | line | kind | subject | severity | amount | parameters |",
