@@ -35,8 +35,9 @@ PAGE_SIZE = 50
 MINE, OPEN = "mine", ""
 STATES = {"我的待办": MINE, "全部未办结": OPEN, **{s.label: s.value for s in ProblemState}}
 COLUMNS = ["编号", "指标", "对象", "区县", "状态", "金额", "期限", "逾期", "最近期间", "上报监察局"]
+OVERDUE = "只看逾期"
 CSS = """
-.wb-check label { cursor: pointer; }
+label { cursor: pointer; }
 """
 
 
@@ -53,8 +54,9 @@ class QueuePage(Page):
         account = self.account
         self.offset = 0
         self.state = StrictSelect(label="状态", options=STATES, value=MINE, width=160)
-        self.overdue = pn.widgets.Checkbox(label="只看逾期", value=False, align="end", css_classes=["wb-check"],
-                                           stylesheets=[CSS])
+        # a box in a <label> with its text (Bokeh's Checkbox puts the text beside the box, not clickable)
+        self.overdue = pn.widgets.CheckBoxGroup(options=[OVERDUE], value=[], inline=True, align="end",
+                                                stylesheets=[CSS])
         self.code = pn.widgets.TextInput(label="指标编码", placeholder="如 YL-001", width=160)
         seen = access.districts(account, city_level=True)
         self.district = StrictSelect(label="区县", options={"全部区县": "", **{NAMES[c]: c for c in seen}},
@@ -95,7 +97,7 @@ class QueuePage(Page):
         state, code = self.state.value, self.code.value.strip().upper()
         return workflow.QueueFilter(
             states=(ProblemState(state),) if state not in (MINE, OPEN) else (), open_only=state == OPEN,
-            mine=state == MINE, overdue_only=self.overdue.value, district_code=self.district.value or None,
+            mine=state == MINE, overdue_only=OVERDUE in self.overdue.value, district_code=self.district.value or None,
             indicator_codes=(code,) if code else ())
 
     def _filtered(self, *_: object) -> None:

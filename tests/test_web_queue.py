@@ -209,7 +209,7 @@ def test_overdue_filter_and_messages_beside_the_bulk_controls(queue_office: None
 
     page = QueuePage(account("dh1"))
     layout = page.__panel__()
-    page.overdue.value = True
+    page.overdue.value = ["只看逾期"]
     assert tails(page) == {"22"}
     page.run_bulk.clicks += 1
     bulk_row = layout[1][-1]
@@ -243,9 +243,9 @@ def test_city_handler_sees_its_own_work_with_a_district_filter(server, browser) 
     page.locator("#wb-count", has_text="共 2 个问题").wait_for()
     assert page.locator(".tabulator-row").count() == 2
     bulk = page.get_by_role("combobox").filter(has_text="请选择批量操作")
-    assert bulk.input_value() == ""  # nothing preselected
+    assert bulk.input_value() == "请选择批量操作"  # the placeholder: nothing preselected
     assert "区县处理中" not in page.locator(".tabulator-table").inner_text()
-    page.locator("select").filter(has_text="全部区县").select_option(label="丰台区")
+    page.locator("select").filter(has_text="全部区县").select_option(label="海淀区")
     page.locator("#wb-count", has_text="共 1 个问题").wait_for()
     screenshot(page, "queue-city-handler")
     page.context.close()
