@@ -27,6 +27,7 @@ from workbench.office.accounts import Account
 from workbench.office.models import Problem, ProblemEvidence
 from workbench.office.publish import publish
 from workbench.office.roles import Role
+from workbench.office.states import Action
 from workbench.validators import InvalidInput
 
 # the indicators whose evidence holds ID numbers in the synthetic city (the hole found)
@@ -218,7 +219,7 @@ def test_no_full_id_number_reaches_a_role_without_the_right(office: str, home: P
     assert someone[:6] + "*" * 8 + someone[14:] in history["comments"][0]["body"]
     # the log review shows the purpose masked too (the log itself keeps it)
     entries, total = logreview.search(ADMIN, logreview.LogFilter(), limit=500, url=office)
-    assert total == len(entries) and any(e.action == actionlog.Action.VIEW_ID for e in entries)
+    assert total == len(entries) and any(e.action == Action.UNMASKED_VIEW for e in entries)
     assert not city.leaks(dump([e.__dict__ for e in entries]))
     assert any(someone in dump(r._mapping) for r in log_records(office))
 
@@ -254,7 +255,7 @@ def test_the_reveal_needs_the_right_and_a_purpose_and_is_logged(office: str, hom
         expected = (["subject"] if code == "ZH-007" else []) + masking.id_columns_in(full)
         assert shown.columns == expected and len(expected) >= 1
         record = log_records(office)[-1]
-        assert record.action == actionlog.Action.VIEW_ID and record.actor == handler.username
+        assert record.action == Action.UNMASKED_VIEW and record.actor == handler.username
         assert record.target == f"problem:{pid}"
         detail = json.loads(record.detail_json)
         assert detail["purpose"] == f"{code} 核实身份信息" and detail["columns"] == expected

@@ -42,9 +42,9 @@ from workbench import validators
 from workbench.districts import DISTRICTS
 from workbench.errors import AuthError, OfficeError, UsageError
 from workbench.office import actionlog, db
-from workbench.office.actionlog import Action
 from workbench.office.models import KEY, LoginAttempt, User, UserRole, UserSession, now
 from workbench.office.roles import Role
+from workbench.office.states import Action
 from workbench.validators import PASSWORD, USER_NAME
 
 USERS, ROLES, SESSIONS = User.__table__, UserRole.__table__, UserSession.__table__

@@ -54,6 +54,7 @@ from sqlalchemy import Connection, Engine, event, func, insert, select, update
 from workbench.config import settings
 from workbench.errors import OfficeError
 from workbench.office.models import ActionLog, LogAnchor, now
+from workbench.office.states import Action  # the one action type (log records: states.LOG_ACTIONS)
 
 try:  # POSIX; elsewhere the lines are still whole (O_APPEND), only their order is not kept
     import fcntl
@@ -69,29 +70,6 @@ ANCHOR_FILE = "action_log.anchors"
 _PENDING = "workbench_log_anchor"  # Connection.info key: the anchor to write once committed
 _SAVED = "workbench_log_anchor_savepoints"  # the pending anchor as each open savepoint began
 _log = logging.getLogger(__name__)
-
-
-class Action:
-    """Action names written to the log."""
-
-    LOGIN = "login"
-    LOGIN_FAILED = "login_failed"
-    LOGOUT = "logout"
-    VIEW_ID = "view_unmasked_id"
-    TRANSITION = "transition"
-    COMMENT = "comment"
-    ATTACH = "attachment"
-    EXPORT = "export"
-    USER_ADD = "user_add"
-    USER_CHANGE = "user_change"
-    EXTRA_SCORE = "extra_score"
-    ARCHIVE = "statistics_archive"
-    NOTICE = "notice"
-    STAFF = "staff_change"
-    DISTRICT_REPORT = "district_report"
-    IMPLEMENTATION = "implementation_status"
-    PUBLICATION = "publication"
-    BASELINE = "log_baseline"  # what the office held when the log began to witness it (migration 0011)
 
 
 class LogKeyMissing(OfficeError):
@@ -182,9 +160,11 @@ def _locked_anchor(conn: Connection) -> Any:
     return row
 
 
-def append(conn: Connection, actor: str, action: str, target: str | None = None,
+def append(conn: Connection, actor: str, action: Action | str, target: str | None = None,
            district_code: str | None = None, **detail: Any) -> int:
-    """Append one record in the caller's transaction; return its sequence number."""
+    """Append one record (``action``: one of ``states.LOG_ACTIONS``) in the caller's
+    transaction; return its sequence number."""
+    action = str(action)
     anchor = _locked_anchor(conn)  # the write lock first, then the read
     key = load_key()
     at, seq = now(), anchor.last_seq + 1
@@ -311,6 +291,7 @@ class Verification:
     database_end: int = 0
     anchor: int | None = None     # seq of the newest file anchor
     discrepancies: list[str] = field(default_factory=list)  # the office against the log (reconcile)
+    inconclusive: bool = False    # the check could not be completed (the key is missing): exit 4
 
     @property
     def ok(self) -> bool:
@@ -365,6 +346,7 @@ def verify(conn: Connection, *, anchors: Path | None = None) -> Verification:
     except LogKeyMissing:
         v.reason = (f"the action log key {key_path()} is missing: the MACs of the {count} records cannot be "
                     "checked")
+        v.inconclusive = True
         return v
     expected, prev_mac, anchored_mac = 1, GENESIS, None
     q = select(LOG).order_by(LOG.c.seq).execution_options(yield_per=5000)

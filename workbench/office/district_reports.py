@@ -21,9 +21,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from workbench import validators as v
 from workbench.errors import OfficeError
 from workbench.money import parse as parse_money
-from workbench.office import actionlog, periodic
+from workbench.office import periodic
 from workbench.office.accounts import Account
 from workbench.office.models import ACTOR, AMOUNT, CODE, DISTRICT, PERIOD, Base, now
+from workbench.office.states import Action
 
 KIND = "district_report"
 
@@ -90,7 +91,7 @@ def may_submit(account: Account, district_code: str) -> bool:
 def save_report(account: Account, district_code: str, period: str, r: ReportInput, version: int | None = None, *,
                 url: str | None = None) -> int:
     """Submit (``version`` None) or change the district's report of ``period``; return its version."""
-    return periodic.save(account, KIND, REPORT, actionlog.Action.DISTRICT_REPORT, district_code, period,
+    return periodic.save(account, KIND, REPORT, Action.DISTRICT_REPORT, district_code, period,
                          _fields(r), version, url)
 
 

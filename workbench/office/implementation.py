@@ -18,9 +18,10 @@ from sqlalchemy import DateTime, Identity, Index, Integer, String, UniqueConstra
 from sqlalchemy.orm import Mapped, mapped_column
 
 from workbench.money import parse as parse_money
-from workbench.office import actionlog, periodic
+from workbench.office import periodic
 from workbench.office.accounts import Account
 from workbench.office.models import ACTOR, AMOUNT, DISTRICT, PERIOD, Base, now
+from workbench.office.states import Action
 from workbench.office.versioning import count
 
 KIND = "implementation"
@@ -82,7 +83,7 @@ def may_submit(account: Account, district_code: str) -> bool:
 def save_status(account: Account, district_code: str, period: str, s: StatusInput, version: int | None = None, *,
                 url: str | None = None) -> int:
     """Submit (``version`` None) or change the district's implementation status of ``period``."""
-    return periodic.save(account, KIND, IMPL, actionlog.Action.IMPLEMENTATION, district_code, period,
+    return periodic.save(account, KIND, IMPL, Action.IMPLEMENTATION, district_code, period,
                          _fields(s), version, url)
 
 

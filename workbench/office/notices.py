@@ -20,6 +20,7 @@ from workbench import validators as v
 from workbench.office import actionlog, db
 from workbench.office.accounts import Account
 from workbench.office.models import ACTOR, Base, now
+from workbench.office.states import Action
 from workbench.office.versioning import bump
 
 TITLE = v.TITLE.limit
@@ -85,7 +86,7 @@ def publish_notice(account: Account, title: str, content: str, *, url: str | Non
         at = now()
         nid = int(conn.execute(insert(NOTICE).values(**fields, published_at=at, updated_at=at, author=account.username,
                                                      withdrawn=0, version=1)).inserted_primary_key[0])
-        actionlog.append(conn, account.username, actionlog.Action.NOTICE, f"notice:{nid}", None,
+        actionlog.append(conn, account.username, Action.NOTICE, f"notice:{nid}", None,
                          change="publish", title=fields["title"])
         return nid
 
@@ -97,7 +98,7 @@ def update_notice(account: Account, notice_id: int, version: int, title: str, co
     fields = _fields(title, content)
     with db.ready(url).begin() as conn:
         new = bump(conn, NOTICE, notice_id, version, "notice", {**fields, "updated_at": now()})
-        actionlog.append(conn, account.username, actionlog.Action.NOTICE, f"notice:{notice_id}", None,
+        actionlog.append(conn, account.username, Action.NOTICE, f"notice:{notice_id}", None,
                          change="update", title=fields["title"], version=new)
         return new
 
@@ -107,5 +108,5 @@ def withdraw_notice(account: Account, notice_id: int, version: int, *, url: str 
     access.require(account, "notice.publish", TARGET)
     with db.ready(url).begin() as conn:
         bump(conn, NOTICE, notice_id, version, "notice", {"withdrawn": 1, "updated_at": now()})
-        actionlog.append(conn, account.username, actionlog.Action.NOTICE, f"notice:{notice_id}", None,
+        actionlog.append(conn, account.username, Action.NOTICE, f"notice:{notice_id}", None,
                          change="withdraw")

@@ -227,7 +227,7 @@ def export(account: Account, period: str, *, url: str | None = None) -> Package:
         manifest = {"kind": KIND, "period": period, "created_at": _cell(now()), "created_by": account.username,
                     "encoding": "UTF-8", "files": entries, "log_anchor": anchor}
         data = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-        actionlog.append(conn, account.username, actionlog.Action.EXPORT, f"package:{period}", None, kind=KIND,
+        actionlog.append(conn, account.username, Action.EXPORT, f"package:{period}", None, kind=KIND,
                          period=period, files={e["file"]: e["rows"] for e in entries}, manifest_sha256=sha256(data))
     return Package(period, {**files, MANIFEST: data}, manifest)
 
@@ -307,7 +307,7 @@ def check_anchor(path: Path | str, *, url: str | None = None) -> list[str]:
     if a["seq"] and (a["seq"] not in rows or rows[a["seq"]].mac != a["mac"]):
         return [f"log_anchor: record {a['seq']} of the log is not the one anchored (the log was changed)"]
     export = rows.get(a["seq"] + 1)
-    if export is None or export.action != actionlog.Action.EXPORT \
+    if export is None or export.action != Action.EXPORT \
             or json.loads(export.detail_json).get("manifest_sha256") != sha256(data):
         return [f"log_anchor: record {a['seq'] + 1} of the log is not the export of this manifest"]
     return []

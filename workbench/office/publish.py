@@ -181,7 +181,7 @@ def _publish(conn: Connection, summary: RunSummary, evaluations: Sequence[Evalua
     old_district = {r["id"]: r["district_code"] for r in open_rows.values()}
     new = [(problem_ids[k], r["district_code"], r["recurrence_of"] is not None)
            for k, r in zip(insert_keys, inserts, strict=True)]
-    actionlog.append(conn, SYSTEM, actionlog.Action.PUBLICATION, f"run:{run_id}", None, **reconcile.publication_detail(
+    actionlog.append(conn, SYSTEM, Action.PUBLICATION, f"run:{run_id}", None, **reconcile.publication_detail(
         run_id, period, [(i, d) for i, d, again in new if not again], [(i, d) for i, d, again in new if again],
         [(u["b_id"], u["district_code"]) for u in updates if old_district[u["b_id"]] != u["district_code"]]))
 

@@ -24,6 +24,7 @@ from workbench.errors import OfficeError
 from workbench.office import actionlog, db
 from workbench.office.accounts import Account
 from workbench.office.models import ACTOR, CODE, DISTRICT, Base, now
+from workbench.office.states import Action
 from workbench.office.versioning import bump, district_of, stale
 
 NAME, UNIT, POSITION, PHONE = v.PERSON_NAME.limit, v.UNIT.limit, v.POSITION.limit, v.PHONE.limit
@@ -123,7 +124,7 @@ def add_staff(account: Account, s: StaffInput, *, url: str | None = None) -> int
     with db.ready(url).begin() as conn:
         sid = int(conn.execute(insert(STAFF).values(**fields, updated_by=account.username, updated_at=now(),
                                                     version=1)).inserted_primary_key[0])
-        actionlog.append(conn, account.username, actionlog.Action.STAFF, f"staff:{sid}", fields["district_code"],
+        actionlog.append(conn, account.username, Action.STAFF, f"staff:{sid}", fields["district_code"],
                          change="add", **_detail(fields))
         return sid
 
@@ -135,7 +136,7 @@ def update_staff(account: Account, staff_id: int, version: int, s: StaffInput, *
     with db.ready(url).begin() as conn:
         new = bump(conn, STAFF, staff_id, version, "staff",
                    {**fields, "updated_by": account.username, "updated_at": now()})
-        actionlog.append(conn, account.username, actionlog.Action.STAFF, f"staff:{staff_id}",
+        actionlog.append(conn, account.username, Action.STAFF, f"staff:{staff_id}",
                          fields["district_code"], change="update", **_detail(fields))
         return new
 
@@ -148,5 +149,5 @@ def delete_staff(account: Account, staff_id: int, version: int, *, url: str | No
         done = conn.execute(delete(STAFF).where(and_(STAFF.c.id == staff_id, STAFF.c.version == version)))
         if row is None or done.rowcount != 1:
             raise stale("staff", staff_id, version)
-        actionlog.append(conn, account.username, actionlog.Action.STAFF, f"staff:{staff_id}", row.district_code,
+        actionlog.append(conn, account.username, Action.STAFF, f"staff:{staff_id}", row.district_code,
                          change="delete", name=row.name, unit=row.unit, position=row.position)

@@ -58,8 +58,12 @@ OPEN_STATES: tuple[ProblemState, ...] = tuple(s for s in ProblemState if s.is_op
 
 
 class Action(StrEnum):
-    """What happens to a problem; the ``action`` column of ``problem_event``."""
+    """The office's one action vocabulary: what happens to a problem (the ``action`` column of
+    ``problem_event``, ``PROBLEM_EVENTS``) and what the action log records (the ``action``
+    column of ``action_log``, ``LOG_ACTIONS``). A problem event is logged as ``log_action``
+    (a state change as ``TRANSITION``). Stored values never change: the log's MACs cover them."""
 
+    # problem events
     PUBLISHED = "published"        # created by a run (system)
     REDETECTED = "redetected"      # an open problem detected again (system)
     REOPENED = "reopened"          # a closed problem detected again: new problem linked to it (system)
@@ -75,10 +79,42 @@ class Action(StrEnum):
     REQUEST_DEFERRAL = "request_deferral"  # 缓缴申请
     GRANT_DEFERRAL = "grant_deferral"
     REFUSE_DEFERRAL = "refuse_deferral"    # opinion required
-    COMMENT = "comment"            # 意见交流
+    COMMENT = "comment"            # 意见交流 (a problem event and a log record)
     ATTACH = "attach"
     VIEW_ID = "view_id"            # unmasked ID number viewed
     FINDING = "finding"            # 核查结果 recorded or changed
+    # action-log records
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    UNMASKED_VIEW = "view_unmasked_id"  # the log record of VIEW_ID
+    TRANSITION = "transition"           # the log record of a problem's workflow step or finding
+    ATTACHMENT = "attachment"           # the log record of ATTACH
+    EXPORT = "export"
+    USER_ADD = "user_add"
+    USER_CHANGE = "user_change"
+    EXTRA_SCORE = "extra_score"
+    ARCHIVE = "statistics_archive"
+    NOTICE = "notice"
+    STAFF = "staff_change"
+    DISTRICT_REPORT = "district_report"
+    IMPLEMENTATION = "implementation_status"
+    PUBLICATION = "publication"
+    BASELINE = "log_baseline"  # what the office held when the log began to witness it (migration 0011)
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS[self]
+
+    @property
+    def log_action(self) -> Action:
+        """The action-log record of a problem event."""
+        return _LOGGED_AS.get(self, Action.TRANSITION)
+
+
+PROBLEM_EVENTS: tuple[Action, ...] = tuple(Action)[:tuple(Action).index(Action.FINDING) + 1]
+LOG_ACTIONS: tuple[Action, ...] = (Action.COMMENT, *tuple(Action)[tuple(Action).index(Action.LOGIN):])
+_LOGGED_AS = {Action.VIEW_ID: Action.UNMASKED_VIEW, Action.COMMENT: Action.COMMENT, Action.ATTACH: Action.ATTACHMENT}
 
 
 SYSTEM = "system"
@@ -177,5 +213,10 @@ ACTION_LABELS: dict[Action, str] = {
     A.REFUSE_ESCALATION: "不同意上传监察局", A.REQUEST_DEFERRAL: "缓办申请", A.GRANT_DEFERRAL: "批准缓办",
     A.REFUSE_DEFERRAL: "不予缓办", A.COMMENT: "意见交流", A.ATTACH: "上传附件", A.VIEW_ID: "查看完整身份号码",
     A.FINDING: "录入核查结果",
+    A.LOGIN: "登录", A.LOGIN_FAILED: "登录失败", A.LOGOUT: "退出", A.UNMASKED_VIEW: "查看完整证件号码",
+    A.TRANSITION: "问题流转", A.ATTACHMENT: "附件", A.EXPORT: "导出", A.USER_ADD: "新增用户",
+    A.USER_CHANGE: "修改用户", A.EXTRA_SCORE: "加减分", A.ARCHIVE: "统计归档", A.NOTICE: "通知公告",
+    A.STAFF: "人员信息", A.DISTRICT_REPORT: "区县监督报告", A.IMPLEMENTATION: "落实情况",
+    A.PUBLICATION: "发布问题", A.BASELINE: "日志起点",
 }
 

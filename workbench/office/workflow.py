@@ -219,9 +219,7 @@ def record(conn: Connection, account: Account, problem: Any, action: Action, fro
                                       from_state=from_state, to_state=to_state, opinion=opinion,
                                       detail_json=json.dumps(detail, ensure_ascii=False, default=str)
                                       if detail else None))
-    log_action = {Action.VIEW_ID: actionlog.Action.VIEW_ID, Action.COMMENT: actionlog.Action.COMMENT,
-                  Action.ATTACH: actionlog.Action.ATTACH}.get(action, actionlog.Action.TRANSITION)
-    actionlog.append(conn, account.username, log_action, f"problem:{problem.id}", problem.district_code,
+    actionlog.append(conn, account.username, action.log_action, f"problem:{problem.id}", problem.district_code,
                      problem_action=action.value, from_state=from_state, to_state=to_state, **detail)
 
 
