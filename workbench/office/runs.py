@@ -4,20 +4,29 @@ A run is written as ``running`` in its own transaction before anything is publis
 then marked ``succeeded`` (with its counts) inside the publishing transaction, or
 ``failed`` (with the error) in a transaction of its own when publishing fails, so a failed
 run leaves its record and nothing else.
+
+The run history as plain data, for the HTML reports the scheduler runs (no account: they read
+the office as the system, and hold no person's view): ``runs``, ``run``, ``latest_runs``,
+``hits_by_period``, ``run_indicators`` and ``run_outcomes``. Nothing outside the office reads
+its tables itself.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
-from workbench.office.models import IndicatorRun, now
+from workbench.office.models import IndicatorRun, Problem, ProblemEvent, RunHit, RunIndicator, now
+from workbench.office.states import Action
 
 RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
-RUN = IndicatorRun.__table__
+RUN, RI, HIT = IndicatorRun.__table__, RunIndicator.__table__, RunHit.__table__
+PROBLEM, EVENT = Problem.__table__, ProblemEvent.__table__
 
 
 @dataclass
@@ -85,3 +94,83 @@ def runs(period: str | None = None, url: str | None = None) -> list[dict[str, An
         query = query.where(RUN.c.period == period)
     with eng.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def run(period: str | None = None, run_id: int | None = None, url: str | None = None) -> dict[str, Any] | None:
+    """The run record ``run_id``, or the latest succeeded run of ``period`` (None: none)."""
+    from workbench.office import db
+
+    query = select(RUN)
+    if run_id is not None:
+        query = query.where(RUN.c.id == run_id)
+    else:
+        query = query.where(RUN.c.period == period, RUN.c.status == SUCCEEDED).order_by(RUN.c.id.desc()).limit(1)
+    with db.ready(url).connect() as conn:
+        row = conn.execute(query).first()
+    return None if row is None else dict(row._mapping)
+
+
+def latest_runs(periods: Iterable[str], url: str | None = None) -> list[dict[str, Any]]:
+    """The latest succeeded run of each of ``periods`` (those that have one), oldest period
+    first: period, run_id, evaluated, new, updated, reopened."""
+    from workbench.office import db
+
+    window = list(periods)
+    last = (select(func.max(RUN.c.id)).where(RUN.c.period.in_(window), RUN.c.status == SUCCEEDED)
+            .group_by(RUN.c.period))
+    query = select(RUN.c.period, RUN.c.id.label("run_id"), RUN.c.evaluated, RUN.c.new, RUN.c.updated,
+                   RUN.c.reopened).where(RUN.c.id.in_(last)).order_by(RUN.c.period)
+    with db.ready(url).connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]
+
+
+def hits_by_period(periods: Iterable[str], url: str | None = None) -> list[dict[str, Any]]:
+    """Hits and their amount per period, indicator and district of the hit, each indicator
+    from its latest succeeded run of each of ``periods``: period, indicator_code,
+    district_code, hits, amount (``Decimal``, None when no hit has one)."""
+    from workbench.office import db
+
+    window = list(periods)
+    latest = (select(RUN.c.period, RI.c.indicator_code, func.max(RI.c.run_id).label("run_id"))
+              .join(RUN, RUN.c.id == RI.c.run_id)
+              .where(RUN.c.period.in_(window), RUN.c.status == SUCCEEDED)
+              .group_by(RUN.c.period, RI.c.indicator_code)).subquery("latest")
+    query = (select(latest.c.period, HIT.c.indicator_code, HIT.c.district_code,
+                    func.count().label("hits"), func.sum(HIT.c.amount).label("amount"))
+             .join(latest, and_(HIT.c.run_id == latest.c.run_id, HIT.c.indicator_code == latest.c.indicator_code))
+             .group_by(latest.c.period, HIT.c.indicator_code, HIT.c.district_code))
+    with db.ready(url).connect() as conn:
+        return [{**r._mapping, "amount": _decimal(r.amount), "hits": int(r.hits)} for r in conn.execute(query)]
+
+
+def run_indicators(run_id: int, url: str | None = None) -> list[dict[str, Any]]:
+    """The indicators run ``run_id`` covered (also those without hits): indicator_code, hits,
+    seconds, amount (sum of the hits' amounts, ``Decimal`` or None)."""
+    from workbench.office import db
+
+    with db.ready(url).connect() as conn:
+        covered = conn.execute(select(RI.c.indicator_code, RI.c.hits, RI.c.seconds)
+                               .where(RI.c.run_id == run_id)).all()
+        amounts = {r.indicator_code: _decimal(r.amount) for r in conn.execute(
+            select(HIT.c.indicator_code, func.sum(HIT.c.amount).label("amount"))
+            .where(HIT.c.run_id == run_id).group_by(HIT.c.indicator_code))}
+    return [{"indicator_code": r.indicator_code, "hits": int(r.hits), "seconds": r.seconds,
+             "amount": amounts.get(r.indicator_code)} for r in covered]
+
+
+def run_outcomes(run_id: int, url: str | None = None) -> list[tuple[str, str, int]]:
+    """What run ``run_id`` did to the office's problems: (indicator_code, event action, count)
+    for its ``published``, ``redetected`` and ``reopened`` events."""
+    from workbench.office import db
+
+    actions = [Action.PUBLISHED.value, Action.REDETECTED.value, Action.REOPENED.value]
+    with db.ready(url).connect() as conn:
+        rows = conn.execute(select(PROBLEM.c.indicator_code, EVENT.c.action, func.count().label("n"))
+                            .join(PROBLEM, PROBLEM.c.id == EVENT.c.problem_id)
+                            .where(EVENT.c.run_id == run_id, EVENT.c.action.in_(actions))
+                            .group_by(PROBLEM.c.indicator_code, EVENT.c.action)).all()
+    return [(r.indicator_code, r.action, int(r.n)) for r in rows]
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))

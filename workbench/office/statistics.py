@@ -69,7 +69,7 @@ from workbench.office import actionlog, db
 from workbench.office.accounts import Account
 from workbench.office.findings import Conclusion
 from workbench.office.models import ACTOR, AMOUNT, CODE, DISTRICT, PERIOD, Base, Problem, ProblemFinding, now
-from workbench.office.states import ProblemState
+from workbench.office.states import Action, ProblemState
 from workbench.office.versioning import period_of
 
 
@@ -365,6 +365,15 @@ def periods(account: Account, *, url: str | None = None) -> list[str]:
         return [r[0] for r in conn.execute(stmt)]
 
 
+def states_by_district(*, url: str | None = None) -> dict[tuple[str, str], int]:
+    """Every problem of the office now, counted by (district_code, state): the system's reading
+    for the scheduled reports (no account; they show no person's problems)."""
+    with db.ready(url).connect() as conn:
+        rows = conn.execute(select(P.c.district_code, P.c.state, func.count().label("n"))
+                            .group_by(P.c.district_code, P.c.state)).all()
+    return {(r.district_code, r.state): int(r.n) for r in rows}
+
+
 @dataclass(frozen=True)
 class Quality:
     """指标质量: how often an indicator's closed problems were found true (属实)."""
@@ -421,7 +430,7 @@ def archive_period(account: Account, period: str, *, url: str | None = None) -> 
                                          "figures_json": json.dumps(c.figures.to_json())} for c in cells])
         scoring.freeze(conn, period, cells, p)
         total = summarize(cells, period).total
-        actionlog.append(conn, account.username, actionlog.Action.ARCHIVE, f"period:{period}", None, period=period,
+        actionlog.append(conn, account.username, Action.ARCHIVE, f"period:{period}", None, period=period,
                          cells=len(cells), problems=total.problems, amount=str(total.amount))
     return len(cells)
 

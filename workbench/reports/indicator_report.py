@@ -19,14 +19,11 @@ import matplotlib
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
-from sqlalchemy import func, select
 
 from workbench.districts import CITY_CODE, NAMES
 from workbench.errors import UsageError, WorkbenchError
 from workbench.indicators.registry import BusinessLine, all_indicators
-from workbench.office import db
-from workbench.office.models import IndicatorRun, Problem, ProblemEvent, RunHit, RunIndicator
-from workbench.office.runs import SUCCEEDED
+from workbench.office import runs as office_runs
 from workbench.periods import check_period
 from workbench.reports import charts
 from workbench.reports.charts import configure
@@ -110,14 +107,7 @@ def describe(hits: pd.DataFrame) -> pd.DataFrame:
 def latest_run(period: str, url: str | None = None, run_id: int | None = None) -> dict[str, Any] | None:
     """The run record (``indicator_run``) ``run_id``, or the latest succeeded run of P."""
     check_period(period)
-    eng = db.ready(url)
-    run = IndicatorRun.__table__
-    query = select(run)
-    query = query.where(run.c.id == run_id) if run_id is not None else \
-        query.where(run.c.period == period, run.c.status == SUCCEEDED).order_by(run.c.id.desc()).limit(1)
-    with eng.connect() as conn:
-        row = conn.execute(query).first()
-    return None if row is None else dict(row._mapping)
+    return office_runs.run(period, run_id, url)
 
 
 def period_hits(period: str, url: str | None = None) -> pd.DataFrame:
@@ -140,15 +130,10 @@ def period_hits(period: str, url: str | None = None) -> pd.DataFrame:
 def run_indicators_table(run_id: int, url: str | None = None) -> pd.DataFrame:
     """The indicators a run covered: indicator_code, name, business_line, severity, hits,
     amount, seconds (every indicator of the run, also those without hits)."""
-    eng = db.ready(url)
-    ri, hit = RunIndicator.__table__, RunHit.__table__
-    with eng.connect() as conn:
-        covered = pd.DataFrame([dict(r._mapping) for r in conn.execute(
-            select(ri.c.indicator_code, ri.c.hits, ri.c.seconds).where(ri.c.run_id == run_id))],
-            columns=["indicator_code", "hits", "seconds"])
-        amounts = {r.indicator_code: _amount(r.amount) for r in conn.execute(
-            select(hit.c.indicator_code, func.sum(hit.c.amount).label("amount"))
-            .where(hit.c.run_id == run_id).group_by(hit.c.indicator_code))}
+    rows = office_runs.run_indicators(run_id, url)
+    covered = pd.DataFrame([{k: r[k] for k in ("indicator_code", "hits", "seconds")} for r in rows],
+                           columns=["indicator_code", "hits", "seconds"])
+    amounts = {r["indicator_code"]: _amount(r["amount"]) for r in rows}
     df = meta().merge(covered, on="indicator_code", how="inner")
     df["hits"] = df["hits"].astype("int64")
     df["amount"] = df["indicator_code"].map(amounts).astype("float64")
@@ -158,13 +143,7 @@ def run_indicators_table(run_id: int, url: str | None = None) -> pd.DataFrame:
 
 def outcomes(run_id: int, url: str | None = None) -> pd.DataFrame:
     """New, updated and reopened problems of a run per business line (from its events)."""
-    eng = db.ready(url)
-    ev, p = ProblemEvent.__table__, Problem.__table__
-    with eng.connect() as conn:
-        rows = conn.execute(select(p.c.indicator_code, ev.c.action, func.count().label("n"))
-                            .join(p, p.c.id == ev.c.problem_id)
-                            .where(ev.c.run_id == run_id, ev.c.action.in_(list(ACTIONS)))
-                            .group_by(p.c.indicator_code, ev.c.action)).all()
+    rows = office_runs.run_outcomes(run_id, url)
     lines = meta().set_index("indicator_code")["business_line"]
     counts = {line: {"new": 0, "updated": 0, "reopened": 0} for line in LINES}
     for code, action, n in rows:

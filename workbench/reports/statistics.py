@@ -2,11 +2,12 @@
 before it, by district, business line and indicator; it only reads.
 
 * hits and amounts per period: each indicator's latest succeeded run of each period in the
-  window (the office's run history, SQLAlchemy), new/updated/reopened from the latest
+  window (the office's run history, ``office.runs``), new/updated/reopened from the latest
   succeeded run of each period;
 * insured persons per district: ``sb_person`` of P in the warehouse (ibis), to compare
   districts of different sizes;
-* problem states per office: the office's problems as they stand now.
+* problem states per office: the office's problems as they stand now
+  (``office.statistics.states_by_district``).
 """
 
 from __future__ import annotations
@@ -21,12 +22,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
-from sqlalchemy import and_, func, select
 
 from workbench.districts import CITY_CODE, NAMES
-from workbench.office import db
-from workbench.office.models import IndicatorRun, Problem, RunHit, RunIndicator
-from workbench.office.runs import SUCCEEDED
+from workbench.office import runs as office_runs
+from workbench.office import statistics as office_statistics
 from workbench.office.states import LABELS, ProblemState
 from workbench.periods import add_months, check_period
 from workbench.reports import charts
@@ -49,7 +48,6 @@ from workbench.reports.indicator_report import (
 from workbench.reports.notebook import image, markdown
 from workbench.warehouse import PERIOD_COL, Warehouse
 
-RUN, RI, HIT, PROBLEM = IndicatorRun.__table__, RunIndicator.__table__, RunHit.__table__, Problem.__table__
 PER = 10_000  # hits per this many insured persons
 
 
@@ -63,18 +61,7 @@ def history(period: str, periods: int | None = None, url: str | None = None) -> 
     """Hits and amount per period, indicator and office over ``volume_window(period,
     periods)``: period, indicator_code, business_line, office, hits, amount (each
     indicator from its latest succeeded run of each period)."""
-    window = volume_window(check_period(period), periods)
-    eng = db.ready(url)
-    latest = (select(RUN.c.period, RI.c.indicator_code, func.max(RI.c.run_id).label("run_id"))
-              .join(RUN, RUN.c.id == RI.c.run_id)
-              .where(RUN.c.period.in_(window), RUN.c.status == SUCCEEDED)
-              .group_by(RUN.c.period, RI.c.indicator_code)).subquery("latest")
-    query = (select(latest.c.period, HIT.c.indicator_code, HIT.c.district_code,
-                    func.count().label("hits"), func.sum(HIT.c.amount).label("amount"))
-             .join(latest, and_(HIT.c.run_id == latest.c.run_id, HIT.c.indicator_code == latest.c.indicator_code))
-             .group_by(latest.c.period, HIT.c.indicator_code, HIT.c.district_code))
-    with eng.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+    rows = office_runs.hits_by_period(volume_window(check_period(period), periods), url)
     df = pd.DataFrame(rows, columns=["period", "indicator_code", "district_code", "hits", "amount"])
     df["office"] = df["district_code"].map(office_of)
     df["amount"] = df["amount"].map(lambda v: math.nan if v is None else float(v)).astype("float64")
@@ -88,14 +75,7 @@ def history(period: str, periods: int | None = None, url: str | None = None) -> 
 def runs(period: str, periods: int | None = None, url: str | None = None) -> pd.DataFrame:
     """The latest succeeded run of each period of the window: period, run_id, evaluated,
     new, updated, reopened."""
-    window = volume_window(check_period(period), periods)
-    eng = db.ready(url)
-    last = (select(func.max(RUN.c.id)).where(RUN.c.period.in_(window), RUN.c.status == SUCCEEDED)
-            .group_by(RUN.c.period))
-    query = select(RUN.c.period, RUN.c.id.label("run_id"), RUN.c.evaluated, RUN.c.new, RUN.c.updated,
-                   RUN.c.reopened).where(RUN.c.id.in_(last)).order_by(RUN.c.period)
-    with eng.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
+    rows = office_runs.latest_runs(volume_window(check_period(period), periods), url)
     return pd.DataFrame(rows, columns=["period", "run_id", "evaluated", "new", "updated", "reopened"])
 
 
@@ -115,12 +95,8 @@ def insured(period: str, *, warehouse: Warehouse | None = None) -> pd.Series:
 def problem_states(url: str | None = None) -> pd.DataFrame:
     """Problems in the office now, per office and state: office, district, one column per
     state (Chinese label), 合计."""
-    eng = db.ready(url)
-    with eng.connect() as conn:
-        rows = conn.execute(select(PROBLEM.c.district_code, PROBLEM.c.state, func.count().label("n"))
-                            .group_by(PROBLEM.c.district_code, PROBLEM.c.state)).all()
     table = {o: dict.fromkeys(ProblemState, 0) for o in OFFICES}
-    for code, state, n in rows:
+    for (code, state), n in office_statistics.states_by_district(url=url).items():
         table.setdefault(office_of(code), dict.fromkeys(ProblemState, 0))[ProblemState(state)] += n
     df = pd.DataFrame([{"office": o, "district": NAMES.get(o, o),
                         **{LABELS[s]: c for s, c in counts.items()}} for o, counts in table.items()])
