@@ -36,7 +36,7 @@ def parse(value: Decimal | int | str | None, field_zh: str, field: str = "amount
         d = Decimal(raw or "0")
     except InvalidOperation:
         raise InvalidInput(field, field_zh, f"{value!r} is not an amount", "不是有效金额") from None
-    if not d.is_finite() or d < 0 or d != d.quantize(CENT) or d >= LIMIT:
+    if not d.is_finite() or d < 0 or d >= LIMIT or d != d.quantize(CENT):  # bounded first: quantize refuses huge
         raise InvalidInput(field, field_zh, f"{value!r} is not a non-negative amount of at most two decimals",
                            "须为非负金额，最多两位小数")
     return d.quantize(CENT)
