@@ -233,17 +233,15 @@ def test_office_benchmark_runs_at_a_small_size(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------- pages
 def test_admin_pages_refuse_non_admins_and_build_for_admins(home: Path) -> None:
-    from workbench.web.server import load_app
+    from workbench.apps.log import LogPage
+    from workbench.apps.users import UsersPage
 
     accounts.add_user("target", "<b>目标</b>", ["district_handler"], "110105", PASSWORD)
-    for name, title in (("users", "用户管理"), ("log", "日志审查")):
-        app = load_app(name)
-        app.current_account = lambda: NON_ADMINS[0]
-        refused = app.page()
+    for cls in (UsersPage, LogPage):
+        refused = cls(NON_ADMINS[0]).body()
         assert refused[0].object == "只有综合管理人员可以执行此操作"
-        app.current_account = lambda: ADMIN
-        built = app.page()
-        assert title in built[0].object and '<a href="/users">' in built[0].object
-    table = load_app("users")
-    table.current_account = lambda: ADMIN
-    assert table.page()[2].value["姓名"].tolist() == ["<b>目标</b>"]  # shown as text by Tabulator
+        built = cls(ADMIN).__panel__()
+        assert cls.title in built[0].object and '<a href="/users">' in built[0].object
+    page = UsersPage(ADMIN)
+    page.__panel__()
+    assert page.table.value["姓名"].tolist() == ["<b>目标</b>"]  # shown as text by Tabulator
