@@ -80,7 +80,10 @@ class AccountingError(WorkbenchError):
 
 class OfficeError(WorkbenchError):
     """An office action refused: ``str()`` is the English message (CLI), ``zh`` the Chinese
-    one shown in the web apps."""
+    one shown in the web apps. On the command line it is a bad argument (no such user, a
+    name taken, a role that may not): exit status 2."""
+
+    exit_code = 2
 
     def __init__(self, message: str, zh: str, **context: object) -> None:
         super().__init__(message, **context)

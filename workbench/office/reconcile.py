@@ -276,6 +276,9 @@ def cli_verify(url: str | None = None) -> int:
 
     with db.ready(url).connect() as conn:
         result = actionlog.verify(conn)
+        if result.inconclusive:  # nothing found wrong, but the check could not be completed
+            print(f"Error: action log not verified: {result.reason}", file=sys.stderr)
+            return 4
         if not result.ok:
             print(f"Error: action log broken: {result.reason}", file=sys.stderr)
             return 1

@@ -312,7 +312,7 @@ def plot_states(states: pd.DataFrame) -> Figure:
     ax = fig.add_subplot()
     y = np.arange(len(states))[::-1]
     left = np.zeros(len(states))
-    colors = ["#c0392b", "#e67e22", "#f1c40f", "#3498db", "#8e44ad", "#95a5a6"]
+    colors = ["#c0392b", "#e67e22", "#f1c40f", "#16a085", "#3498db", "#8e44ad", "#95a5a6"]  # one per state
     for state, color in zip(ProblemState, colors, strict=True):
         values = states[LABELS[state]].to_numpy()
         if values.sum():
