@@ -8,6 +8,7 @@ repository's ``parameters/`` folder in a checkout, its installed copy in a wheel
 
 from __future__ import annotations
 
+import copy
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -195,9 +196,26 @@ def validate(name: str, data: dict[str, Any], where: str) -> Strict:
         raise ParameterError(f"{where}: parameter {key!r}: {err['msg']}{hint}") from None
 
 
+_LOADED: dict[str, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+
+
 def load(name: str) -> dict[str, Any]:
-    """The validated parameters of ``parameters/<name>.yaml`` as a dict."""
+    """The validated parameters of ``parameters/<name>.yaml`` as a dict (a copy of its own).
+    A file is read and validated again only when it changed (inode, size or modification time):
+    the server asks for the office parameters on every page and session check."""
     if name not in MODELS:
         raise ParameterError(f"unknown parameters file {name!r}{suggest(name, list(MODELS))}")
     path = directory() / f"{name}.yaml"
-    return validate(name, load_raw(name), str(path)).model_dump()
+    try:
+        st = path.stat()
+        stamp = (st.st_ino, st.st_size, st.st_mtime_ns)
+    except OSError:
+        stamp = None
+    hit = _LOADED.get(str(path))
+    if stamp is None or hit is None or hit[0] != stamp:
+        data = validate(name, load_raw(name), str(path)).model_dump()
+        if stamp is not None:
+            _LOADED[str(path)] = (stamp, data)
+    else:
+        data = hit[1]
+    return copy.deepcopy(data)
