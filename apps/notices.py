@@ -69,7 +69,7 @@ class NoticesPage(Page):
         self.publish.on_click(guard(self.msg, self.on_publish, self.publish))
         self.withdraw.on_click(guard(self.msg, self.on_withdraw, self.withdraw))
         return pn.Column(pn.pane.HTML("<h3>发布 / 修改通知</h3>"), self.pick, self.title_in, self.content,
-                         pn.Row(self.publish, self.withdraw), self.msg, sizing_mode="stretch_width")
+                         pn.Row(self.publish, self.withdraw, self.msg), sizing_mode="stretch_width")
 
     def refresh(self) -> None:
         try:

@@ -103,7 +103,9 @@ class DistrictTab:
             "区县": r["district_name"], "期间": r["period"],
             **{label: _show_value(r[key], kind) for key, label, kind in self.fields if kind != "area"},
             "上报人": r["submitted_by"], "最后修改": ui.when(r["updated_at"]), "版本": r["version"]}) for r in rows])
-        self.count.object = f"共 {total} 条" + (f"，显示最新 {LIMIT} 条" if total > LIMIT else "")
+        self.table.visible = bool(rows)  # no empty frame with a pager
+        more = f"，显示最新 {LIMIT} 条" if total > LIMIT else ""
+        self.count.object = f"共 {total} 条{more}" if total else "暂无数据"
 
     def form(self, district: str) -> list:
         self.district = district
@@ -118,7 +120,7 @@ class DistrictTab:
         save.on_click(guard(self.msg, self.on_save, save))
         self.on_load()
         return [pn.pane.HTML(f"<h3>{NAMES.get(district, district)}上报</h3>"), self.period, self.status,
-                *self.widgets.values(), pn.Row(load, save), self.msg]
+                *self.widgets.values(), pn.Row(load, save, self.msg)]
 
     def on_load(self, *_: object) -> None:
         ui.hide(self.msg)
@@ -151,7 +153,8 @@ class StaffTab:
         self.editor = page.may("staff.edit")
 
     def view(self) -> pn.viewable.Viewable:
-        parts: list = [self.list_msg, self.table]
+        self.empty = pn.pane.HTML("<p>暂无人员信息</p>", visible=False)
+        parts: list = [self.list_msg, self.empty, self.table]
         if self.editor:
             parts += self.form()
         self.refresh()
@@ -165,6 +168,7 @@ class StaffTab:
             return
         self.shown.clear()
         self.shown.update({s.id: s for s in listed})
+        self.empty.visible, self.table.visible = not listed, bool(listed)
         self.table.value = pd.DataFrame([mask_row({"编号": s.id, "类别": s.category.label, "姓名": s.name,
                                                    "单位": s.unit, "区县": s.district_name, "职务": s.position,
                                                    "联系电话": s.phone}) for s in listed])
@@ -190,7 +194,7 @@ class StaffTab:
         save.on_click(guard(self.msg, self.on_save, save))
         self.remove.on_click(guard(self.msg, self.on_remove, self.remove))
         return [pn.pane.HTML("<h3>维护人员信息</h3>"), self.pick, pn.Row(self.category, self.district),
-                pn.Row(self.name, self.unit), pn.Row(self.position, self.phone), pn.Row(save, self.remove), self.msg]
+                pn.Row(self.name, self.unit), pn.Row(self.position, self.phone), pn.Row(save, self.remove, self.msg)]
 
     def on_pick(self, *_: object) -> None:
         s = self.shown.get(self.pick.value)
@@ -243,7 +247,7 @@ class PackageTab:
         about = pn.pane.HTML("<p>上传监察局已批准的问题（含核查结果与处理记录）、区县监督上报、监督落实完成情况"
                              "及问题统计，附清单（行数与 SHA-256）。</p>")
         return pn.Column(about,
-                         pn.Row(self.period, build), self.msg, self.download, self.table, self.anchor,
+                         pn.Row(self.period, build, self.msg), self.download, self.table, self.anchor,
                          sizing_mode="stretch_width")
 
     def on_build(self, _: object) -> None:

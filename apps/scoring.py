@@ -90,7 +90,7 @@ class ScoringPage(Page):
         self.save.on_click(guard(self.form_msg, self.on_save, self.save))
         self.do_archive.on_click(guard(self.form_msg, self.on_archive, self.do_archive))
         rows = [pn.Row(self.district, self.extra, self.reason)] if self.extra_allowed else []
-        return pn.Card(*rows, pn.Row(self.save, self.do_archive), self.form_msg, title="额外得分与归档（市级）",
+        return pn.Card(*rows, pn.Row(self.save, self.do_archive, self.form_msg), title="额外得分与归档（市级）",
                        sizing_mode="stretch_width")
 
     def render(self, *_: object) -> None:
