@@ -1,4 +1,4 @@
-"""The ``workbench`` command (README, "Commands").
+"""The ``workbench`` command (docs/cli.md).
 
 Every failure a user can act on ends as one line ``Error: …`` on stderr and a non-zero
 exit; ``WORKBENCH_DEBUG=1`` shows the traceback instead. The exit codes (``EXIT_CODES``,
