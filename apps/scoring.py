@@ -31,7 +31,8 @@ def chart(sheet: scoring.ScoreSheet) -> pn.viewable.Viewable:
     return charts.vbar_stack(f"{sheet.period} 各区县综合评分", [r.district_name for r in rows],
                              {scoring.LABELS[p]: [float(max(getattr(r, p), 0)) for r in rows] for p in PARTS},
                              dict(zip((scoring.LABELS[p] for p in PARTS), COLORS, strict=True)),
-                             extra={"综合评分": [f"{r.total:.2f}" for r in rows]})
+                             extra={"综合评分": [f"{r.total:.2f}" for r in rows]},
+                             empty=f"{sheet.period} 各区县得分均为 0.00，暂无可绘制的得分")
 
 
 def rules_html(sheet: scoring.ScoreSheet) -> str:

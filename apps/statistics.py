@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import pandas as pd
 import panel as pn
-from bokeh.models import HoverTool, Legend, LegendItem, NumeralTickFormatter
+from bokeh.models import AdaptiveTicker, HoverTool, Legend, LegendItem, NumeralTickFormatter
 from bokeh.plotting import figure
 
 from workbench.errors import OfficeError, message_zh
@@ -77,18 +77,21 @@ class charts:  # until workbench.web.charts (H6) lands: the same names there
         fig = charts._figure(title, tips, y_range=list(reversed(names)), height=max(240, 26 * len(names) + 110))
         rs = fig.hbar_stack(list(stacks), y="name", height=0.7, color=[colors[k] for k in stacks], source=data)
         fig.xaxis.formatter = NumeralTickFormatter(format="0,0")
+        fig.xaxis.ticker = AdaptiveTicker(min_interval=1, num_minor_ticks=0)  # counts: whole numbers only
+        fig.x_range.start = 0
         charts._legend(fig, [(k, [r]) for k, r in zip(stacks, rs, strict=True)])
         return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
 
     @staticmethod
     def vbar_stack(title: str, names: list[str], stacks: dict[str, list], colors: dict[str, str], *,
-                   extra: dict[str, list[str]] | None = None) -> pn.viewable.Viewable:
-        if not names:
-            return charts.empty()
+                   extra: dict[str, list[str]] | None = None, empty: str = "暂无数据") -> pn.viewable.Viewable:
+        if not names or not any(v for values in stacks.values() for v in values):
+            return charts.empty(empty)  # nothing to draw: no frame of empty bars
         data = {"name": names, **stacks, **(extra or {})}
         tips = [("", "@name"), *((k, f"@{{{k}}}") for k in (*(extra or {}), *stacks))]
         fig = charts._figure(title, tips, x_range=names, height=360)
         rs = fig.vbar_stack(list(stacks), x="name", width=0.7, color=[colors[k] for k in stacks], source=data)
+        fig.y_range.start = 0
         fig.xaxis.major_label_orientation = 0.8
         charts._legend(fig, [(k, [r]) for k, r in zip(stacks, rs, strict=True)], "right")
         return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
@@ -104,6 +107,8 @@ class charts:  # until workbench.web.charts (H6) lands: the same names there
         b = fig.vbar(x="x", top="bar", width=0.7, source=data, color=bar_color)
         ln = fig.line(x="x", y="line", source=data, color=line_color, line_width=2)
         fig.xaxis.major_label_orientation = 0.8
+        fig.yaxis.ticker = AdaptiveTicker(min_interval=1, num_minor_ticks=0)
+        fig.y_range.start = 0
         charts._legend(fig, [(bar_label, [b]), (line_label, [ln])])
         return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
 
@@ -189,15 +194,21 @@ class StatisticsPage(Page):
 
     def sections(self, acc, s: statistics.Summary) -> list:
         def districts() -> pn.viewable.Viewable:
+            if not s.by_district:
+                return charts.empty()
             names = {k: statistics.district_name(k) for k in s.by_district}
             return pn.Column(bars("各区县问题数", s.by_district, names), table(frame(s.by_district, "区县", names)),
                              sizing_mode="stretch_width")
 
         def lines() -> pn.viewable.Viewable:
+            if not s.by_line:
+                return charts.empty()
             return pn.Column(bars("各业务条线问题数", s.by_line), table(frame(s.by_line, "业务条线")),
                              sizing_mode="stretch_width")
 
         def indicators() -> pn.viewable.Viewable:
+            if not s.by_indicator:
+                return charts.empty()
             names = {k: f"{k} {statistics.indicator_name(k)}" for k in s.by_indicator}
             top = dict(sorted(s.by_indicator.items(), key=lambda kv: -kv[1].problems)[:TOP_INDICATORS])
             return pn.Column(bars(f"问题最多的 {TOP_INDICATORS} 个指标", top, names),
@@ -207,6 +218,8 @@ class StatisticsPage(Page):
             return trend(statistics.by_period(acc))
 
         def quality() -> pn.viewable.Viewable:
+            if not s.by_indicator:
+                return charts.empty()
             q = pd.DataFrame([{
                 "指标": f"{r.indicator_code} {r.name}", "业务条线": r.business_line, "问题数": r.problems,
                 "已办结": r.closed, "属实": r.closed_true, "不属实": r.closed_false,
