@@ -9,6 +9,11 @@ period: counts, checksum, refusal), ``intake_rejects`` and ``intake_quality``.
 Replacing one period of one table is atomic: the new rows are staged in a table of
 their own, then one transaction deletes the period's old rows and inserts the staged
 ones, so a crash or refusal leaves the table as it was.
+
+Every statement written here (rather than by ibis) quotes its identifiers in the
+backend's own way (``quoted``, ``replace_sql``): ibis creates tables with quoted names, and
+an unquoted name would be upper-cased by Oracle (``delivery_period`` is not
+``DELIVERY_PERIOD`` there) or clash with a reserved word (``size``, ``level``).
 """
 
 from __future__ import annotations
@@ -106,6 +111,29 @@ def table_schema(table: Table) -> ibis.Schema:
 
 def arrow_schema(table: Table) -> pa.Schema:
     return table_schema(table).to_pyarrow()
+
+
+def quoted(name: str, dialect: str) -> str:
+    """``name`` as a quoted identifier of ``dialect`` (sqlglot's quoting: ``"x"``, ```x```)."""
+    return sg.to_identifier(name, quoted=True).sql(dialect)
+
+
+def _table_ref(name: str) -> sge.Table:
+    return sge.Table(this=sg.to_identifier(name, quoted=True))
+
+
+def replace_sql(target: str, match: dict[str, Any], source: str | None, columns: Sequence[str],
+                dialect: str) -> list[str]:
+    """The statements of one replacement in ``dialect``: delete the rows of ``target`` whose
+    columns equal ``match``, then (``source`` given) insert ``columns`` of every row of the
+    table ``source``; every table and column name quoted."""
+    where = sg.and_(*(sge.column(sg.to_identifier(k, quoted=True)).eq(sge.convert(v)) for k, v in match.items()))
+    statements = [sg.delete(_table_ref(target), where=where).sql(dialect)]
+    if source is not None:
+        names = [sg.to_identifier(c, quoted=True) for c in columns]
+        select = sg.select(*(sge.column(n.copy()) for n in names)).from_(_table_ref(source))
+        statements.append(sge.insert(select, _table_ref(target), columns=names).sql(dialect))
+    return statements
 
 
 def redact(url: str) -> str:
@@ -249,8 +277,9 @@ class Warehouse:
             self.con.create_table(name, data)
             return name
         self.con.create_table(name, schema=ibis.Schema.from_pyarrow(data.schema))
-        cols = ", ".join(f'"{c}"' for c in data.column_names)
-        with self.con.begin() as cursor, cursor.copy(f'COPY "{name}" ({cols}) FROM STDIN') as copy:
+        cols = ", ".join(quoted(c, self.dialect) for c in data.column_names)
+        copy_sql = f"COPY {quoted(name, self.dialect)} ({cols}) FROM STDIN"
+        with self.con.begin() as cursor, cursor.copy(copy_sql) as copy:
             for batch in data.to_batches(65536):
                 for row in zip(*(col.to_pylist() for col in batch.columns), strict=True):
                     copy.write_row(row)
@@ -276,12 +305,8 @@ class Warehouse:
         try:
             statements: list[str] = []
             for (target, match, _), source in zip(replacements, names, strict=True):
-                where = sg.and_(*(sg.column(k).eq(sge.convert(v)) for k, v in match.items()))
-                statements.append(sg.delete(target, where=where).sql(self.dialect))
-                if source is not None:
-                    cols = list(self.con.table(target).columns)
-                    select = sg.select(*cols).from_(source)
-                    statements.append(sge.insert(select, target, columns=cols).sql(self.dialect))
+                cols = list(self.con.table(target).columns) if source is not None else []
+                statements += replace_sql(target, match, source, cols, self.dialect)
             with self.transaction() as execute:
                 for sql in statements:
                     execute(sql)
@@ -289,7 +314,7 @@ class Warehouse:
                 # fresh statistics, or the planner takes a loaded table for empty and
                 # nested-loops every join (seen here: seconds became minutes)
                 for target in dict.fromkeys(t for t, _, _ in replacements):
-                    self.con.raw_sql(f'ANALYZE "{target}"').close()
+                    self.con.raw_sql(f"ANALYZE {quoted(target, self.dialect)}").close()
         finally:
             for name in filter(None, names):
                 if registered:
