@@ -11,7 +11,9 @@ time (Asia/Shanghai) and whole opinions."""
 
 from __future__ import annotations
 
+import contextlib
 import html
+from collections.abc import Iterator
 from datetime import datetime, time
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -22,7 +24,7 @@ import param
 
 from workbench import labels, masking, validators
 from workbench.districts import DISTRICTS
-from workbench.errors import message_zh
+from workbench.errors import StaleEdit, message_zh
 from workbench.indicators.registry import get as get_indicator
 from workbench.office import accounts, attachments, comments, findings, workflow
 from workbench.office.findings import Conclusion
@@ -43,7 +45,7 @@ CSS = """
 .wb-history th, .wb-history td { border-bottom: 1px solid #ddd; padding: 4px 8px; text-align: left;
                                  vertical-align: top; }
 .wb-history th { background: #f3f5f8; white-space: nowrap; }
-.wb-history td.wb-when, .wb-history td.wb-who { white-space: nowrap; }
+.wb-history td.wb-when, .wb-history td.wb-who, .wb-history td.wb-step { white-space: nowrap; }
 .wb-opinion, .wb-comment-body { white-space: pre-wrap; overflow-wrap: anywhere; }
 .wb-comment { border-bottom: 1px solid #eee; padding: 4px 0; }
 .wb-comment .wb-when { color: #666; margin-left: 8px; }
@@ -140,6 +142,16 @@ class ProblemPage(Page):
         for w in self.upload_widgets:
             w.disabled = not self.view.state.is_open
 
+    @contextlib.contextmanager
+    def _reread_when_stale(self) -> Iterator[None]:
+        """Someone else changed the problem meanwhile: show it as it is now (the refusal is
+        still shown by the form's message), so the next click acts on what the user sees."""
+        try:
+            yield
+        except StaleEdit:
+            self._refresh()
+            raise
+
     # -- 办理 ----------------------------------------------------------------------------
     def _fill_actions(self) -> None:
         v = self.view
@@ -170,7 +182,8 @@ class ProblemPage(Page):
                 if action is Action.REQUEST_DEFERRAL and deadline is not None and deadline.value is not None:
                     kw["deadline"] = datetime.combine(deadline.value, time(23, 59), tzinfo=LOCAL)
                 ui.hide(self.action_msg)
-                workflow.act(self.current(), self.pid, action, self.view.version, opinion.value, **kw)
+                with self._reread_when_stale():
+                    workflow.act(self.current(), self.pid, action, self.view.version, opinion.value, **kw)
                 self._refresh()
                 ui.show(self.action_msg, f"已{ACTION_LABELS[action]}，当前状态：{self.view.state.label}", "success")
 
@@ -217,7 +230,8 @@ class ProblemPage(Page):
             self._refresh_history()
 
         button.on_click(guard(msg, on_reveal, button))
-        return pn.Column(pn.Row(purpose, button, align="end"), msg, sizing_mode="stretch_width")
+        button.align = "end"
+        return pn.Column(pn.Row(purpose, button), msg, sizing_mode="stretch_width")
 
     # -- 处理记录 ------------------------------------------------------------------------
     def _names(self, logins: set[str]) -> dict[str, str]:
@@ -238,7 +252,7 @@ class ProblemPage(Page):
             change = f"{source} → {target}" if source and target and source != target else (target or source)
             rows.append(f"<tr><td class='wb-when'>{at_local(e['at'])}</td>"
                         f"<td class='wb-who'>{html.escape(names.get(e['actor'], e['actor']))}</td>"
-                        f"<td>{html.escape(label)}</td><td>{html.escape(change)}</td>"
+                        f"<td class='wb-step'>{html.escape(label)}</td><td class='wb-step'>{html.escape(change)}</td>"
                         f"<td class='wb-opinion'>{html.escape(e['opinion'] or '')}</td></tr>")
         return ("<table class='wb-history' id='wb-history'><tr><th>时间</th><th>操作人</th><th>操作</th>"
                 "<th>状态</th><th>意见</th></tr>" + "".join(rows) + "</table>")
@@ -332,9 +346,10 @@ class ProblemPage(Page):
 
         def on_save(_: object) -> None:
             ui.hide(msg)
-            findings.record_finding(self.current(), self.pid, self.view.version, findings.Finding(
-                conclusion.value, involved.value, recovered.value, fines.value, rectified.value, persons.value,
-                description.value))
+            with self._reread_when_stale():
+                findings.record_finding(self.current(), self.pid, self.view.version, findings.Finding(
+                    conclusion.value, involved.value, recovered.value, fines.value, rectified.value, persons.value,
+                    description.value))
             self._refresh()
             ui.show(msg, "核查结果已保存", "success")
 

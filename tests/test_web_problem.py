@@ -210,6 +210,15 @@ def test_refusal_shown_next_to_the_action(office_page) -> None:
     assert page.action_msg.visible
 
 
+def test_a_page_behind_someone_elses_change_shows_the_problem_as_it_is_now(office_page) -> None:
+    mine, theirs = office_page("dh1", 1), office_page("dh1", 1)
+    click(button(theirs, "开始处理"))
+    click(button(mine, "开始处理"))  # built before their change: refused, then shown as it is now
+    assert mine.action_msg.visible and mine.action_msg.alert_type == "danger"
+    assert "区县处理中" in mine.summary.object
+    assert "提交核查结果" in {b.label for b in mine.action_area.select(pn_button())}
+
+
 def test_city_level_problem_offers_the_city_rows(office_page) -> None:
     """workflow.md: a city-level problem (110000) is started and submitted by the city handler,
     approved or returned by the city reviewer; district roles never see it."""
@@ -250,3 +259,171 @@ def test_evidence_under_chinese_headings_masked(office_page) -> None:
     row = frame.iloc[0].to_dict()
     assert row["死亡月份"] == "202402" and row["待遇项目"] == "基本养老金（11）"
     assert row["公民身份号码"] == DEAD_ID[:6] + "********" + DEAD_ID[-4:]
+
+
+# ----------------------------------------------------------------------------- the browser
+SETUP = """
+from test_web_problem import publish_demo
+publish_demo()
+"""
+LONG_OPINION = "退回理由：" + "证据不足，需补充发放明细与死亡证明原件。" * 30
+RAW_HEADINGS = {"amount", "pay_id", "person_id", "period", "death_month", "benefit_item", "id_no", "case_id_no"}
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from web_support import serving
+
+    with serving(tmp_path_factory.mktemp("web-problem") / "home", SETUP) as base:
+        yield base
+
+
+def open_as(browser, server: str, user: str, problem_id: int):
+    from web_support import login_in
+
+    page = login_in(browser.new_context(viewport=VIEWPORT), server, user)
+    page.goto(f"{server}/problem?id={problem_id}")
+    page.locator("#wb-state").wait_for()
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def press(page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).click()
+
+
+def state_becomes(page, label: str) -> None:
+    page.locator("#wb-state", has_text=label).wait_for(timeout=20_000)
+
+
+def active_tab(page) -> str:
+    return page.locator(".bk-tab.bk-active").first.inner_text().strip()
+
+
+def open_tab(page, name: str) -> None:
+    page.locator(".bk-tab", has_text=name).first.click()
+    page.wait_for_load_state("networkidle")
+
+
+def fill_findings(page, text: str) -> None:
+    page.get_by_label("核查结论").select_option(label="属实")
+    for label, value in (("涉及金额（元）", "2500.00"), ("追回金额（元）", "2500.00"), ("罚款（元）", "0")):
+        page.get_by_label(label).fill(value)
+        page.get_by_label(label).press("Tab")
+    page.get_by_label("核查情况说明").fill(text)
+    page.get_by_label("核查情况说明").press("Tab")
+    page.wait_for_load_state("networkidle")
+
+
+def box(page, locator) -> dict:
+    locator.wait_for()
+    return locator.bounding_box()
+
+
+@pytest.mark.browser
+def test_evidence_in_chinese_and_actions_above_the_fold(server, browser) -> None:
+    from web_support import screenshot
+
+    page = open_as(browser, server, "dh1", 1)
+    headings = [h.strip() for h in page.locator(".tabulator-col-title").all_inner_texts() if h.strip()]
+    assert "发放记录编号" in headings and "死亡月份" in headings and "待遇项目" in headings, headings
+    assert not RAW_HEADINGS & set(headings), headings
+    assert not [h for h in headings if RAW_NAME.search(h)], headings
+    page.get_by_text("基本养老金（11）").first.wait_for()
+    # 办理 without scrolling on a 1366×768 window, and no blank stretch after the page's content
+    start = box(page, page.get_by_role("button", name="开始处理", exact=True))
+    assert start["y"] + start["height"] <= VIEWPORT["height"], start
+    assert page.evaluate("window.scrollY") == 0
+    table = box(page, page.locator(".tabulator").first)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= max(VIEWPORT["height"], table["y"] + table["height"] + 200), (height, table)
+    summary = box(page, page.locator(".wb-summary").first)
+    assert start["y"] - (summary["y"] + summary["height"]) < 200, (summary, start)
+    assert DEAD_ID not in page.content()  # masked as ever
+    screenshot(page, "problem-evidence-and-actions")
+
+
+@pytest.mark.browser
+def test_the_page_stays_where_the_user_acted_and_history_reads_well(server, browser) -> None:
+    from web_support import screenshot
+
+    page = open_as(browser, server, "dh1", 1)
+    press(page, "开始处理")
+    state_becomes(page, "区县处理中")
+    ok = page.locator(".wb-actions .alert", has_text="已开始处理")
+    ok.wait_for()
+    open_tab(page, "核查结果")
+    fill_findings(page, "死亡后冒领已全额追回。")
+    press(page, "保存核查结果")
+    saved = page.get_by_text("核查结果已保存")
+    saved.wait_for()
+    assert active_tab(page) == "核查结果"
+    button = box(page, page.get_by_role("button", name="保存核查结果", exact=True))
+    message = box(page, saved)
+    assert 0 <= message["y"] - (button["y"] + button["height"]) < 120, (button, message)
+    screenshot(page, "problem-findings-saved")
+
+    open_tab(page, "意见交流")
+    page.get_by_label("发表意见").fill("请区县复核死亡日期。")
+    page.get_by_label("发表意见").press("Tab")
+    page.wait_for_load_state("networkidle")
+    press(page, "发送意见")
+    page.get_by_text("意见已发送").wait_for()
+    assert active_tab(page) == "意见交流"
+    page.locator(".wb-comment", has_text="请区县复核死亡日期。").filter(has_text="张区办").wait_for()
+    press(page, "提交核查结果")
+    state_becomes(page, "区县待审核")
+    assert active_tab(page) == "意见交流"
+
+    review = open_as(browser, server, "dr1", 1)
+    press(review, "退回")  # no opinion: refused, next to the button
+    refused = review.locator(".wb-actions .alert", has_text="必须填写意见")
+    refused.wait_for()
+    where, back = box(review, refused), box(review, review.get_by_role("button", name="退回", exact=True))
+    assert where["y"] + where["height"] <= VIEWPORT["height"] and where["y"] >= back["y"], (where, back)
+    screenshot(review, "problem-return-refused")
+    review.get_by_label("意见（退回、不予批准时必填）").fill(LONG_OPINION)
+    review.get_by_label("意见（退回、不予批准时必填）").press("Tab")
+    review.wait_for_load_state("networkidle")
+    press(review, "退回")
+    state_becomes(review, "区县处理中")
+    open_tab(review, "处理记录")
+    history = review.locator("#wb-history")
+    history.wait_for()
+    text = history.inner_text()
+    assert "张区办" in text and "李区审" in text and "系统（月度运行）" in text
+    assert "dh1" not in text and "dr1" not in text
+    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", text), text
+    opinion = review.locator(".wb-opinion", has_text="退回理由").first
+    assert opinion.inner_text() == LONG_OPINION  # whole, not cut
+    assert opinion.evaluate("e => e.scrollWidth <= e.clientWidth + 1")  # wrapped within its cell
+    assert opinion.bounding_box()["height"] > 40
+    screenshot(review, "problem-history")
+
+
+@pytest.mark.browser
+def test_city_level_problem_through_the_city_rows(server, browser) -> None:
+    from web_support import screenshot
+
+    hidden = open_as(browser, server, "ch1", 2)
+    hidden.get_by_text("市级问题").first.wait_for()
+    press(hidden, "开始处理")
+    state_becomes(hidden, "市级处理中")
+    open_tab(hidden, "核查结果")
+    fill_findings(hidden, "市级核查：已追回。")
+    press(hidden, "保存核查结果")
+    hidden.get_by_text("核查结果已保存").wait_for()
+    press(hidden, "提交核查结果")
+    state_becomes(hidden, "市级待审批")
+    hidden.locator(".wb-actions .alert", has_text="已提交核查结果").wait_for()
+    assert hidden.get_by_role("button", name="提交核查结果", exact=True).count() == 0
+    screenshot(hidden, "problem-city-submitted")
+    reviewer = open_as(browser, server, "cr1", 2)
+    for name in ("通过", "退回"):
+        reviewer.get_by_role("button", name=name, exact=True).wait_for()
+    press(reviewer, "通过")
+    state_becomes(reviewer, "已办结")
+    reviewer.locator("#wb-no-actions").wait_for()
+    reviewer.locator(".wb-actions .alert", has_text="已通过，当前状态：已办结").wait_for()
+    screenshot(reviewer, "problem-city-closed")
