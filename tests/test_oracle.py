@@ -40,6 +40,8 @@ UID UNION UNIQUE UPDATE USER VALIDATE VALUES VARCHAR VARCHAR2 VIEW WHENEVER WHER
 PLAIN = re.compile(r"[a-z][a-z0-9_$#]*")  # what Oracle may upper-case without changing its meaning
 WORD = re.compile(r'"[^"]*"|\b[A-Za-z_][A-Za-z0-9_$#]*\b')
 TABLE_DDL = re.compile(r"^(CREATE (UNIQUE )?INDEX|CREATE TABLE|ALTER TABLE|DROP |INSERT |UPDATE |DELETE )")
+TRIGGER = re.compile(r"CREATE OR REPLACE TRIGGER (\w+)\nBEFORE INSERT ON (\w+) FOR EACH ROW\nWHEN \(new\.id IS NULL\)\n"
+                     r"BEGIN\n    SELECT (\w+)\.NEXTVAL INTO :new\.id FROM dual;\nEND;")
 
 
 def oracle_statements(sql: str) -> list[str]:
@@ -88,6 +90,11 @@ def test_every_office_identifier_fits_oracle_and_every_statement_parses(oracle_d
     assert len(statements) > 80
     problems, kinds = [], set()
     for statement in statements:
+        if statement.startswith("CREATE OR REPLACE TRIGGER"):  # PL/SQL: sqlglot reads SQL only
+            assert TRIGGER.fullmatch(statement), statement
+            problems += identifier_problems(statement, None)
+            kinds.add("Trigger")
+            continue
         try:
             tree = sqlglot.parse_one(statement, read="oracle", error_level=sqlglot.ErrorLevel.RAISE)
         except sqlglot.errors.ParseError as exc:
@@ -99,7 +106,24 @@ def test_every_office_identifier_fits_oracle_and_every_statement_parses(oracle_d
         kinds.add(type(tree).__name__ if tree is not None else "Command")
         problems += [f"{p} in {statement[:60]!r}" for p in identifier_problems(statement, tree)]
     assert not problems, "\n".join(problems)
-    assert {"Create", "Insert", "Update"} <= kinds
+    assert {"Create", "Insert", "Update", "Trigger"} <= kinds
+
+
+def test_oracle_ddl_has_no_identity_column_but_a_sequence_and_trigger_per_table(oracle_ddl: str) -> None:
+    """Oracle 11g R2 has no IDENTITY: each table with an identity key gets a sequence and a
+    trigger filling the key when an insert leaves it empty."""
+    from workbench.office.schema import metadata
+
+    assert "IDENTITY" not in oracle_ddl
+    triggers = {table: (trigger, sequence) for trigger, table, sequence in TRIGGER.findall(oracle_ddl)}
+    created = set(re.findall(r"^CREATE SEQUENCE (\w+)$", oracle_ddl, flags=re.M))
+    identity = {t.name for t in metadata.sorted_tables for c in t.columns if c.identity is not None}
+    assert identity and identity <= set(triggers)
+    assert {sequence for _, sequence in triggers.values()} == created
+    assert "problem_attachment" in triggers  # created by 0004, dropped by 0014: its sequence goes too
+    assert "DROP SEQUENCE problem_attachment_id_seq" in oracle_ddl
+    assert triggers["problem"] == ("problem_id_trg", "problem_id_seq")
+    assert all(len(n) <= ORACLE_NAME_MAX for pair in triggers.values() for n in pair)
 
 
 def test_oracle_ddl_creates_the_short_names_and_quotes_reserved_words(oracle_ddl: str) -> None:
@@ -109,6 +133,8 @@ def test_oracle_ddl_creates_the_short_names_and_quotes_reserved_words(oracle_ddl
     assert "uq_implementation_status_district_period" not in oracle_ddl
     assert '"size" ' in oracle_ddl and " size " not in oracle_ddl  # SIZE is reserved
     assert "nothing to rename on Oracle" in oracle_ddl
+    # times keep their fraction of a second and zone (an Oracle DATE keeps neither: the log's MACs need both)
+    assert not re.search(r"\sDATE\b", oracle_ddl) and " at TIMESTAMP WITH TIME ZONE NOT NULL" in oracle_ddl
     assert oracle_ddl.rstrip().endswith("/")
     assert "UPDATE alembic_version SET version_num='" + db.head() + "'" in oracle_ddl
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import oracle
 
 revision = "0003_users_log"
 down_revision = "0002_run_sql"
 branch_labels = None
 depends_on = None
 
-TS = sa.DateTime(timezone=True)
+# Oracle: TIMESTAMP WITH TIME ZONE (a DateTime is a DATE there: no fraction of a second, no zone)
+TS = sa.DateTime(timezone=True).with_variant(oracle.TIMESTAMP(timezone=True), "oracle")
 
 
 def upgrade() -> None:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import oracle
 
 revision = "0004_problem_work"
 down_revision = "0003_users_log"
 branch_labels = None
 depends_on = None
 
-TS = sa.DateTime(timezone=True)
+# Oracle: TIMESTAMP WITH TIME ZONE (a DateTime is a DATE there: no fraction of a second, no zone)
+TS = sa.DateTime(timezone=True).with_variant(oracle.TIMESTAMP(timezone=True), "oracle")
 AMOUNT = sa.Numeric(18, 2)
 
 # (name, name on Oracle)

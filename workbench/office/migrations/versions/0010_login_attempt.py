@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import oracle
 
 revision = "0010_login_attempt"
 down_revision = "0009_session_page_key"
@@ -24,7 +25,8 @@ def upgrade() -> None:
     op.create_table(
         "login_attempt",
         sa.Column("id", sa.Integer, sa.Identity(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True).with_variant(oracle.TIMESTAMP(timezone=True), "oracle"),
+                  nullable=False),
         sa.Column("username", sa.String(128), nullable=False),
         sa.Column("address", sa.String(64), nullable=False),
         sa.Column("ok", sa.Integer, nullable=False),

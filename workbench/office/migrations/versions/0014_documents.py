@@ -38,6 +38,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import context, op
+from sqlalchemy.dialects import oracle
 
 from workbench.office.db import OfficeDatabaseError
 
@@ -46,7 +47,7 @@ down_revision = "0013_short_names"
 branch_labels = None
 depends_on = None
 
-TS = sa.DateTime(timezone=True)
+TS = sa.DateTime(timezone=True).with_variant(oracle.TIMESTAMP(timezone=True), "oracle")  # as 0001
 COLLECTION = "problem_attachment"
 # problem_attachment as 0013_short_names leaves it (its index and foreign key renamed there)
 OLD_INDEX = "ix_problem_attachment_problem"
