@@ -119,8 +119,8 @@ def _rename(back: bool) -> None:
     pairs = [(kind, table, new, old, spec) if back else (kind, table, old, new, spec)
              for kind, table, old, new, spec in RENAMED]
     if dialect == "oracle":
-        op.execute("-- 0013_short_names: nothing to rename on Oracle (0004-0006 create the short names there)"
-                   if context.is_offline_mode() else "SELECT 1 FROM dual")
+        if context.is_offline_mode():
+            op.execute("-- 0013_short_names: nothing to rename on Oracle (0004-0006 create the short names there)")
         return
     if dialect != "sqlite":
         for kind, table, src, dst, _spec in pairs:
