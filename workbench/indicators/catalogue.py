@@ -41,6 +41,37 @@ def write_csv(out: Path | None) -> int:
     return text.count("\n") - 1
 
 
+SUBJECT_DISTRICTS = """## The district of a subject (所属区)
+
+A suspected problem belongs to the district of its subject: its district's roles handle it, and
+a district role sees only its own district's problems. Each subject type has one rule, written
+once in `workbench/indicators/` and used by every indicator of that subject:
+
+- **person**: the `district_code` of the id's row with the smallest `person_id` in the person
+  snapshot of P of the scheme the indicator reads first (`sb_person` unless its description
+  says otherwise); `Context.person_district`.
+- **unit** (a USCC): the `district_code` of the USCC's row with the smallest `unit_id` in the
+  `sb_unit` snapshot of P, whichever of its units the check found, so one USCC is in one district
+  for every indicator; `Context.unit_district`.
+- **unit found in subsidy rows** (JY-…): the `district_code` of its qualifying `rlzy_subsidy` row
+  with the smallest `subsidy_id`, the paying district, which handles the subsidy (the USCC may be
+  unknown to `sb_unit`); `hr_market.subsidy_problems`.
+- **unit of an employment registration** (ZH-017): `Context.unit_district` when the USCC is in
+  the `sb_unit` snapshot, else its qualifying registration with the smallest `reg_id`.
+- **case**, **appraisal**: the `district_code` of the case (`gsrd_case`) or the appraisal
+  (`ldnl_appraisal`).
+- **application** (购车购房): the city level, 110000.
+- **district**: itself.
+
+A unit's district is not the district of the rows that happened to qualify: a USCC with units
+in two districts would otherwise be sent to one district by one indicator and to the other by
+the next. The person rule of the spec (the snapshot, smallest `person_id`) applied to units
+gives the same answer everywhere. The subsidy checks keep the spec's own rule for units found
+in subsidy rows (indicators-core.md, "district"), and a few person checks state theirs in their
+descriptions (the qualifying subsidy row for JY-002…004, the latest case for GS-006).
+"""
+
+
 def markdown() -> str:
     """docs/indicators.md: every indicator with its metadata, parameters and description."""
     inds = all_indicators()
@@ -63,7 +94,8 @@ def markdown() -> str:
         lines.append(f"| {i.code}{' ★' if i.core else ''} | {i.name} | {i.business_line.value} | {i.kind.value} "
                      f"| {i.subject_type.value} | {i.severity.value} | {'✓' if i.has_amount else '—'} "
                      f"| {shown.lstrip(', ') or '—'} |")
-    lines += ["", "★ core indicator (exact definition in the spec).", "", "## Descriptions and policy basis", ""]
+    lines += ["", "★ core indicator (exact definition in the spec).", "", *SUBJECT_DISTRICTS.splitlines(), "",
+              "## Descriptions and policy basis", ""]
     for i in inds:
         lines += [f"**{i.code} {i.name}** — {i.description}", f"依据：{i.policy_basis}", ""]
     return "\n".join(lines)

@@ -106,19 +106,17 @@ def zh_015(ctx: Context, p: dict):
     has_amount=True,
     description=("本期正常缴费或补缴记录（不含退费）的单位在本期参保单位快照中已注销（状态3），"
                  "而费款所属期晚于注销日期所在月份，疑似以已注销单位名义挂靠参保、虚构劳动关系；"
-                 "所属区取单位编号最小的一条，金额为这些记录单位与个人缴费合计。"),
+                 "所属区取该信用代码单位编号最小的参保单位所在区，金额为这些记录单位与个人缴费合计。"),
 )
 def zh_016(ctx: Context, p: dict):
     units = ctx.snapshot("sb_unit")
     closed = units.filter((units.status == "3") & units.close_date.notnull() & units.uscc.notnull())
-    closed = closed.select(cuid=closed.unit_id, uscc=closed.uscc, close_date=closed.close_date,
-                           unit_district=closed.district_code)
+    closed = closed.select(cuid=closed.unit_id, uscc=closed.uscc, close_date=closed.close_date)
     c = ctx.rows("sb_contrib")
     c = c.filter(c.pay_type.isin(["1", "2"]))
     j = c.join(closed, c.unit_id == closed.cuid)
     hits = j.filter(month_index(j.period) > date_month(j.close_date))
-    first = hits.group_by(fuscc=hits.uscc).agg(fuid=hits.unit_id.min())
-    home = first.join(closed, first.fuid == closed.cuid).select(huscc=first.fuscc, hdistrict=closed.unit_district)
+    home = ctx.unit_district().rename(huscc="uscc", hdistrict="district_code")
     out = hits.join(home, hits.uscc == home.huscc)
     return out.select(subject_key=out.uscc, district_code=out.hdistrict,
                       amount=(out.unit_amount + out.person_amount), unit_id=out.unit_id,
@@ -131,7 +129,8 @@ def zh_016(ctx: Context, p: dict):
     has_amount=False, kind=WarningKind.ANALYSIS,
     description=("规定月数前（参数 grace_months）办理的就业登记所在单位，在本期参保单位快照中"
                  "没有就业登记日仍在参保的单位（无该信用代码，或均已注销且注销日期早于登记日），"
-                 "用工未按时办理社会保险登记，疑似未参保用工、逃避缴费；所属区取登记编号最小的一条。"),
+                 "用工未按时办理社会保险登记，疑似未参保用工、逃避缴费；所属区取该信用代码单位编号最小的参保单位"
+                 "所在区，无参保单位的取登记编号最小的一条。"),
     params=("grace_months",),
 )
 def zh_017(ctx: Context, p: dict):
@@ -146,7 +145,10 @@ def zh_017(ctx: Context, p: dict):
     hits = j.filter(j.ruscc.isnull()
                     | ((j.open_units == 0) & (j.last_close.isnull() | (j.last_close < j.reg_date))))
     first = hits.group_by(fuscc=hits.unit_uscc).agg(freg=hits.reg_id.min())
-    home = first.join(hits, first.freg == hits.reg_id).select(huscc=first.fuscc, hdistrict=hits.district_code)
+    home = first.join(hits, first.freg == hits.reg_id).select(huscc=first.fuscc, rdistrict=hits.district_code)
+    known = ctx.unit_district().rename(kuscc="uscc", kdistrict="district_code")
+    home = home.left_join(known, home.huscc == known.kuscc)
+    home = home.select("huscc", hdistrict=ibis.coalesce(home.kdistrict, home.rdistrict))
     out = hits.join(home, hits.unit_uscc == home.huscc)
     return out.select(subject_key=out.unit_uscc, district_code=out.hdistrict, amount=no_amount(),
                       reg_id=out.reg_id, id_no=out.id_no, reg_date=out.reg_date)

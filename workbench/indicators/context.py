@@ -2,8 +2,8 @@
 
 indicators-core.md, Common terms, as ibis expressions: rows of P, the snapshot of P,
 history up to P; the person_id -> id mapping of each scheme (through the snapshot of P);
-the district of a person (smallest person_id); death month; age at a month; month
-arithmetic on 'YYYYMM' periods as integer month indexes.
+the district of a person (smallest person_id) and of a unit (smallest unit_id of its uscc);
+death month; age at a month; month arithmetic on 'YYYYMM' periods as integer month indexes.
 """
 
 from __future__ import annotations
@@ -113,6 +113,19 @@ class Context:
     def person_district(self, scheme: str = "sb") -> ir.Table:
         """id -> district_code: the row with the smallest person_id of the id."""
         return self.person_facts(scheme).select("id", "district_code")
+
+    def unit_district(self) -> ir.Table:
+        """uscc -> district_code: the district of a unit subject, the one rule of every unit
+        indicator whose unit is an sb_unit (docs/indicators.md, "The district of a subject"):
+        the district_code of the uscc's row with the smallest unit_id in the sb_unit snapshot
+        of P, whichever of its units qualified (as a person's district comes from the person
+        snapshot's smallest person_id), so one uscc is in one district for every indicator.
+        Units without a uscc are no unit subject and are left out."""
+        u = self.snapshot("sb_unit")
+        u = u.filter(u.uscc.notnull())
+        first = u.group_by(ud_uscc=u.uscc).agg(ud_unit=u.unit_id.min())
+        j = first.join(u, first.ud_unit == u.unit_id)
+        return self.once("unit_district", j.select(uscc=j.ud_uscc, district_code=j.district_code))
 
     def with_ids(self, rows: ir.Table, scheme: str = "sb") -> ir.Table:
         """``rows`` with their person's ``id``; rows whose person_id is not in the

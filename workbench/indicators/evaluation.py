@@ -1,8 +1,9 @@
 """Evaluation indicators (监督评估) PG-001…PG-010: rates and ratios per district and period
 (the workbench's own, not core).
 
-Unit-level rates (subject unit): key = uscc, district = the sb_unit.district_code of the
-uscc's smallest unit_id in the snapshot of P (units without a uscc are left out). The one
+Unit-level rates (subject unit): key = uscc, district = ``Context.unit_district`` (the
+sb_unit.district_code of the uscc's smallest unit_id in the snapshot of P; units without a
+uscc are left out). The one
 district-level rate (subject district): key = district_code, the district of the payments'
 persons (sb_person, smallest person_id). Evidence columns carry the measure: numerator,
 denominator, rate, and for the district the city-wide rate.
@@ -49,14 +50,18 @@ def share(num, den) -> ibis.Value:
 
 
 def units(ctx: Context):
-    """unit_id -> uscc, unit_district: the snapshot's units with a uscc; the district is the
-    one of the uscc's smallest unit_id."""
+    """unit_id -> uscc, unit_district: the snapshot's units with a uscc, each with its uscc's
+    district (``Context.unit_district``)."""
     u = ctx.snapshot("sb_unit")
     u = u.filter(u.uscc.notnull())
-    first = u.group_by(f_uscc=u.uscc).agg(f_unit=u.unit_id.min())
-    home = first.join(u, first.f_unit == u.unit_id).select(first.f_uscc, unit_district=u.district_code)
-    j = u.join(home, u.uscc == home.f_uscc)
+    home = unit_home(ctx)
+    j = u.join(home, u.uscc == home.h_uscc)
     return ctx.once("units", j.select(u_unit_id=j.unit_id, uscc=j.uscc, unit_district=j.unit_district))
+
+
+def unit_home(ctx: Context):
+    """h_uscc -> unit_district (``Context.unit_district`` renamed for the joins here)."""
+    return ctx.unit_district().rename(h_uscc="uscc", unit_district="district_code")
 
 
 def by_unit(ctx: Context, rows):
@@ -189,8 +194,7 @@ def pg_004(ctx: Context, p: dict):
 def pg_005(ctx: Context, p: dict):
     s = ctx.rows("rlzy_subsidy")
     s = s.filter((s.recipient_type == "1") & s.subsidy_type.isin(["11", "12"]) & s.unit_uscc.notnull())
-    u = units(ctx)
-    home = u.group_by(h_uscc=u.uscc).agg(unit_district=u.unit_district.min())
+    home = unit_home(ctx)
     s = s.join(home, s.unit_uscc == home.h_uscc)
     g = s.group_by(uscc=s.unit_uscc, unit_district=s.unit_district).agg(
         subsidised=s.id_no.nunique(), paid=s.amount.sum())
@@ -281,8 +285,7 @@ def pg_008(ctx: Context, p: dict):
 def pg_009(ctx: Context, p: dict):
     r = ctx.rows("rlzy_employment")
     r = r.filter((r.reg_type == "1") & r.unit_uscc.notnull())
-    u = units(ctx)
-    home = u.group_by(h_uscc=u.uscc).agg(unit_district=u.unit_district.min())
+    home = unit_home(ctx)
     r = r.join(home, r.unit_uscc == home.h_uscc)
     c = current_staff(ctx)
     insured = c.select(i_uscc=c.uscc, i_id=c.id).distinct()

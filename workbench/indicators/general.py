@@ -111,10 +111,10 @@ def zh_005(ctx: Context, p: dict):
 def zh_006(ctx: Context, p: dict):
     units = ctx.snapshot("sb_unit")
     units = units.filter(units.uscc.notnull())
-    multi = units.group_by("uscc").agg(unit_ids=units.unit_id.nunique(), first_unit=units.unit_id.min())
+    multi = units.group_by("uscc").agg(unit_ids=units.unit_id.nunique())
     multi = multi.filter(multi.unit_ids >= int(p["min_unit_ids"]))
-    home = multi.join(units, multi.first_unit == units.unit_id).select(
-        multi.uscc, multi.unit_ids, home_district=units.district_code)
+    home = ctx.unit_district().rename(h_uscc="uscc", home_district="district_code")
+    home = multi.join(home, multi.uscc == home.h_uscc).select(multi.uscc, multi.unit_ids, home.home_district)
     hits = units.join(home, "uscc")
     return hits.select(subject_key=hits.uscc, district_code=hits.home_district,
                        amount=no_amount(), unit_id=hits.unit_id, unit_name=hits.unit_name,

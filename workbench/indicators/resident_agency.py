@@ -47,14 +47,12 @@ def jg_contrib(ctx: Context, pay_types: tuple[str, ...] = ("1", "2")) -> ir.Tabl
 
 
 def unit_rows(ctx: Context, hits: ir.Table, amount: str | None = None, **evidence: str) -> ir.Table:
-    """The runner's columns for a unit subject: ``hits`` (with ``uscc`` and ``unit_id`` of sb_unit)
-    keyed by uscc (rows without one are left out), the district of the uscc's qualifying unit with
-    the smallest unit_id, ``amount`` (a column name, or null) and evidence."""
+    """The runner's columns for a unit subject: ``hits`` (with ``uscc`` of sb_unit) keyed by uscc
+    (rows without one are left out), the uscc's district (``Context.unit_district``), ``amount``
+    (a column name, or null) and evidence."""
     hits = hits.filter(hits.uscc.notnull())
-    units = ctx.snapshot("sb_unit")
-    first = hits.group_by(f_uscc=hits.uscc).agg(f_unit=hits.unit_id.min())
-    first = first.join(units, first.f_unit == units.unit_id).select("f_uscc", f_district=units.district_code)
-    j = hits.join(first, hits.uscc == first.f_uscc)
+    home = ctx.unit_district().rename(f_uscc="uscc", f_district="district_code")
+    j = hits.join(home, hits.uscc == home.f_uscc)
     value = j[amount] if amount else no_amount()
     return j.select(subject_key=j.uscc, district_code=j.f_district, amount=value,
                     **{k: j[v] for k, v in evidence.items()})
