@@ -26,13 +26,14 @@ from workbench.districts import NAMES
 from workbench.errors import WorkbenchError
 from workbench.indicators.registry import all_indicators
 from workbench.office import workflow
+from workbench.office.accounts import Account
 from workbench.office.states import ACTION_LABELS, ProblemState
 from workbench.web import ui
 from workbench.web.page import Page
 from workbench.web.widgets import FORGED_ZH, StrictSelect, StrictTabulator, guard
 
 PAGE_SIZE = 50
-MINE, OPEN = "mine", ""
+MINE, OPEN = "mine", "open"  # (Panel reads an empty value as "none chosen")
 STATES = {"我的待办": MINE, "全部未办结": OPEN, **{s.label: s.value for s in ProblemState}}
 COLUMNS = ["编号", "指标", "对象", "区县", "状态", "金额", "期限", "逾期", "最近期间", "上报监察局"]
 OVERDUE = "只看逾期"
@@ -63,18 +64,21 @@ class QueuePage(Page):
                                      value="", width=180, visible=len(seen) > 1)
         self.filter_msg = ui.message()
         self.count = pn.pane.HTML("", margin=(0, 10))
-        self.table = StrictTabulator(pd.DataFrame(columns=COLUMNS), selectable="checkbox", disabled=True,
-                                     show_index=False, formatters={"编号": {"type": "html"}},
-                                     layout="fit_data_stretch", sizing_mode="stretch_width")
+        self.prev, self.next = pn.widgets.Button(label="上一页"), pn.widgets.Button(label="下一页")
+        self.shown: list[tuple[int, int]] = []  # (id, version) of each displayed row, in the table's order
+        # the first rows as the account the server just checked sees them, the table built once on them
+        first = self._rows(account)
+        self.table = StrictTabulator(pd.DataFrame(columns=COLUMNS) if first is None else first,
+                                     selectable="checkbox", disabled=True, show_index=False,
+                                     formatters={"编号": {"type": "html"}}, layout="fit_data_stretch",
+                                     sizing_mode="stretch_width")
+        self.frame = self.table.value.copy()  # the table as the server last sent it
         actions = workflow.bulk_actions(account)
         self.bulk = StrictSelect(label="批量操作", value="", width=200, options={
             "请选择批量操作": "", **{ACTION_LABELS[a]: a.value for a in actions}})
         self.opinion = pn.widgets.TextInput(label="意见（可选）", width=240)
         self.run_bulk = pn.widgets.Button(label="对选中问题执行", color="primary", align="end")
         self.bulk_msg = ui.message()
-        self.prev, self.next = pn.widgets.Button(label="上一页"), pn.widgets.Button(label="下一页")
-        self.shown: list[tuple[int, int]] = []  # (id, version) of each displayed row, in the table's order
-        self.frame = self.table.value.copy()  # the table as the server last sent it
 
         for w in (self.state, self.overdue, self.code, self.district):
             w.param.watch(self._filtered, "value")
@@ -85,7 +89,6 @@ class QueuePage(Page):
         self.run_bulk.on_click(guard(self.bulk_msg, self._on_bulk, self.run_bulk))
         self.prev.on_click(guard(self.filter_msg, lambda _: self._move(-1), self.prev))
         self.next.on_click(guard(self.filter_msg, lambda _: self._move(1), self.next))
-        self.refresh()
         parts: list[pn.viewable.Viewable] = [
             pn.Row(self.state, self.district, self.code, self.overdue, sizing_mode="stretch_width"),
             self.filter_msg, self.count, self.table, pn.Row(self.prev, self.next)]
@@ -109,28 +112,42 @@ class QueuePage(Page):
         self.refresh()
 
     def refresh(self) -> None:
+        """The rows of the filters now, for the account as it is now (session checked again)."""
         try:
-            views, total = workflow.queue(self.current(), self.queue_filter(), limit=PAGE_SIZE, offset=self.offset)
+            account = self.current()
         except WorkbenchError as exc:
             ui.show_error(self.filter_msg, exc)
             return
+        rows = self._rows(account)
+        if rows is None:
+            return
+        self.table.selection = []
+        self.table.value = rows
+        self.frame = self.table.value.copy()
+
+    def _rows(self, account: Account) -> pd.DataFrame | None:
+        """One page of the queue as a table (the count and pager set to match); None when the
+        service refused (its message shown beside the filters)."""
+        try:
+            views, total = workflow.queue(account, self.queue_filter(), limit=PAGE_SIZE, offset=self.offset)
+        except WorkbenchError as exc:
+            ui.show_error(self.filter_msg, exc)
+            return None
         ui.hide(self.filter_msg)
         names = indicator_names()
         self.shown = [(v.id, v.version) for v in views]
-        self.table.selection = []
-        self.table.value = pd.DataFrame([{
+        first = self.offset + 1 if total else 0
+        self.count.object = (f'<span id="wb-count">共 {total} 个问题，第 {first}–{self.offset + len(views)} 个'
+                             '（按期限从早到晚）</span>')
+        self.prev.disabled = self.offset == 0
+        self.next.disabled = self.offset + len(views) >= total
+        return pd.DataFrame([{
             "编号": f'<a href="/problem?id={v.id}">#{v.id}</a>',
             "指标": f"{v.indicator_code} {names.get(v.indicator_code, '')}",
             "对象": v.subject, "区县": v.district_name, "状态": v.state.label, "金额": ui.money(v.amount),
             "期限": ui.when(v.deadline), "逾期": "逾期" if v.overdue else "", "最近期间": v.last_period,
             "上报监察局": {"requested": "待批", "approved": "已上报"}.get(v.escalation or "", "")} for v in views],
             columns=COLUMNS)
-        self.frame = self.table.value.copy()
-        first = self.offset + 1 if total else 0
-        self.count.object = (f'<span id="wb-count">共 {total} 个问题，第 {first}–{self.offset + len(views)} 个'
-                             '（按期限从早到晚）</span>')
-        self.prev.disabled = self.offset == 0
-        self.next.disabled = self.offset + len(views) >= total
 
     def _on_bulk(self, _: object) -> None:
         if not self.bulk.value:

@@ -168,6 +168,10 @@ def test_district_user_cannot_open_another_districts_problem(server, browser) ->
 
 def test_bad_uploads_are_refused(server, browser, tmp_path) -> None:
     page = login(browser, server, "ch1")
+    page.locator("#wb-count").wait_for()
+    page.wait_for_load_state("networkidle")
+    page.locator("select").filter(has_text="我的待办").select_option(label="全部未办结")  # not the city's work yet
+    page.locator("#wb-count", has_text="共 2 个问题").or_(page.locator("#wb-count", has_text="共 1 个问题")).wait_for()
     open_problem(page, server, "")
     tab(page, "附件")
     for name, size, message in (("../../etc/evil.pdf", 10, "附件文件名不合法"), ("big.pdf", 5000, "附件不能超过"),

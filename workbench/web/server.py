@@ -14,22 +14,12 @@ with the parent (Ctrl-C, SIGTERM).
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import sys
 from collections.abc import Callable
-from types import ModuleType
 
 from workbench.errors import UsageError
-
-
-def load_app(name: str) -> ModuleType:
-    """The page module ``workbench.apps.<name>`` (from the installed package)."""
-    try:
-        return importlib.import_module(f"workbench.apps.{name}")
-    except ModuleNotFoundError as exc:
-        raise UsageError(f"web page module workbench.apps.{name} not found") from exc
 
 
 def build(route: str) -> object:
@@ -51,19 +41,15 @@ def build(route: str) -> object:
     decision = access.decide(account, spec.action)
     if not decision.allowed:
         return ui.denied(decision.reason or "无权查看此页面")
-    module = importlib.import_module(spec.module)
-    cls = getattr(module, spec.cls, None)
-    if cls is None:  # a page module not converted to a Page class yet
-        return module.page()
-    return cls(account, recheck=current_account)
+    return spec.load()(account, recheck=current_account)
 
 
 def routes() -> dict[str, Callable[[], object]]:
-    """Route -> page factory for ``pn.serve``, every page module imported now (before forking)."""
+    """Route -> page factory for ``pn.serve``, every page class imported now (before forking)."""
     from workbench.web import registry
 
     for spec in registry.PAGES:
-        importlib.import_module(spec.module)
+        spec.load()
     return {spec.route: (lambda route=spec.route: build(route)) for spec in registry.PAGES}
 
 
