@@ -199,30 +199,20 @@ def intake_counts(period: str, since: dt.datetime) -> dict[str, int]:
 
 def _last_indicator_run() -> int:
     """The id of the latest indicator run in the office (0: none)."""
-    from sqlalchemy import func, select
+    from workbench.office import runs
 
-    from workbench.office import db
-    from workbench.office.models import IndicatorRun
-
-    with db.ready().connect() as conn:
-        return conn.execute(select(func.max(IndicatorRun.id))).scalar() or 0
+    return runs.last_run_id()
 
 
 def _indicator_run_after(period: str, after: int) -> dict[str, Any]:
     """The succeeded indicator run of P the indicators step published (id > ``after``)."""
-    from sqlalchemy import select
+    from workbench.office import runs
 
-    from workbench.office import db
-    from workbench.office.models import IndicatorRun
-
-    run = IndicatorRun.__table__
-    with db.ready().connect() as conn:
-        row = conn.execute(select(run).where(run.c.id > after, run.c.period == period)
-                           .order_by(run.c.id.desc()).limit(1)).first()
-    if row is None or row.status != SUCCEEDED:
-        why = "no indicator run was recorded" if row is None else f"indicator run {row.id} is {row.status}"
+    row = runs.newest_run(period, after)
+    if row is None or row["status"] != SUCCEEDED:
+        why = "no indicator run was recorded" if row is None else f"indicator run {row['id']} is {row['status']}"
         raise WorkbenchError(f"the indicators notebook ended but {why}", period=period)
-    return dict(row._mapping)
+    return row
 
 
 def append_record(record: dict[str, Any]) -> Path:

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, case, func, select
 
-from workbench import access, outputs
+from workbench import access, money, outputs
 from workbench.districts import NAMES
 from workbench.errors import OfficeError, UsageError
 from workbench.office import actionlog, db
@@ -191,9 +191,8 @@ def statistics(conn: Connection, period: str) -> list[tuple]:
         .outerjoin(FINDING, FINDING.c.problem_id == P.c.id)
         .where(and_(P.c.first_period <= period, P.c.last_period >= period))
         .group_by(P.c.district_code).order_by(P.c.district_code)).all()
-    zero = Decimal("0.00")
     return [(r[0], NAMES.get(r[0], r[0]), int(r[1]), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0),
-             Decimal(r[5] or zero), int(r[6] or 0), int(r[7] or 0), Decimal(r[8] or zero), Decimal(r[9] or zero),
+             money.cents(r[5] or 0), int(r[6] or 0), int(r[7] or 0), money.cents(r[8] or 0), money.cents(r[9] or 0),
              int(r[10] or 0)) for r in rows]
 
 

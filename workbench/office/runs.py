@@ -7,7 +7,8 @@ run leaves its record and nothing else.
 
 The run history as plain data, for the HTML reports the scheduler runs (no account: they read
 the office as the system, and hold no person's view): ``runs``, ``run``, ``latest_runs``,
-``hits_by_period``, ``run_indicators`` and ``run_outcomes``. Nothing outside the office reads
+``hits_by_period``, ``run_indicators`` and ``run_outcomes``; the monthly job asks
+``last_run_id`` and ``newest_run``. Nothing outside the office reads
 its tables itself.
 """
 
@@ -107,6 +108,24 @@ def run(period: str | None = None, run_id: int | None = None, url: str | None = 
         query = query.where(RUN.c.period == period, RUN.c.status == SUCCEEDED).order_by(RUN.c.id.desc()).limit(1)
     with db.ready(url).connect() as conn:
         row = conn.execute(query).first()
+    return None if row is None else dict(row._mapping)
+
+
+def last_run_id(url: str | None = None) -> int:
+    """The id of the newest run record, whatever its period and status (0: none)."""
+    from workbench.office import db
+
+    with db.ready(url).connect() as conn:
+        return int(conn.execute(select(func.max(RUN.c.id))).scalar() or 0)
+
+
+def newest_run(period: str, after: int = 0, url: str | None = None) -> dict[str, Any] | None:
+    """The newest run record of ``period`` with an id above ``after``, whatever its status."""
+    from workbench.office import db
+
+    with db.ready(url).connect() as conn:
+        row = conn.execute(select(RUN).where(RUN.c.id > after, RUN.c.period == period)
+                           .order_by(RUN.c.id.desc()).limit(1)).first()
     return None if row is None else dict(row._mapping)
 
 
