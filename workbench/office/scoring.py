@@ -150,7 +150,7 @@ def rule_zh(name: str, spec: dict[str, Any], p: dict[str, Any]) -> str:
     """The rule of component ``name`` in words."""
     r = RATIOS[spec["ratio"]]
     full_at = Decimal(str(spec["full_at"]))
-    full = "比例达到 100% 得满分" if full_at >= 1 else f"比例达到 {_pct(full_at)} 即得满分，不足时按比例折算"
+    full = ("比例达到 100% 得满分" if full_at >= 1 else f"比例达到 {_pct(full_at)} 即得满分") + "，不足时按比例折算"
     empty = "得满分" if p["when_empty"] == "full" else "得 0 分"
     weight = _points(Decimal(str(spec["weight"])))
     where = _scope_zh(spec["scope"], p["fund_lines"])
