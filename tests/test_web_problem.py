@@ -105,7 +105,7 @@ def test_evidence_table_headings_and_values() -> None:
 
 
 # ----------------------------------------------------------------------------- the page object
-DEAD_ID, CITY_ID = "110101195001011237", "110101195202023456"
+DEAD_ID, CITY_ID, TWICE_ID = "110101195001011237", "110101195202023456", "110101195303034567"
 EVIDENCE = [{"amount": "2500.00", "pay_id": "P202406001", "person_id": "SB0001", "period": "202406",
              "death_month": 2024 * 12 + 1, "benefit_item": "11", "id_no": DEAD_ID}]
 
@@ -121,7 +121,11 @@ def publish_demo(url: str | None = None) -> None:
     ev = evaluation("YL-001", [(DEAD_ID, "110105", "2500.00"), (CITY_ID, "110000", "800.00")])
     for p in ev.problems:
         p.evidence = [{**EVIDENCE[0], "id_no": p.subject_key}]
-    publish([ev], "202406", url)
+    twice = evaluation("YL-010", [(TWICE_ID, "110105", "90.00")])
+    twice.problems[0].evidence = [{"amount": "3.60", "person_id": "SB0003", "insurance_type": "110",
+                                   "benefit_item": "11", "period": f"2024{m:02d}", "rows": 2}
+                                  for m in range(1, 13) for _ in range(2)][:25]
+    publish([ev, twice], "202406", url)
     for user, name, role, district in [("dh1", "张区办", "district_handler", "110105"),
                                        ("dr1", "李区审", "district_reviewer", "110105"),
                                        ("ch1", "王市办", "city_handler", None),
@@ -269,6 +273,7 @@ publish_demo()
 LONG_OPINION = "退回理由：" + "证据不足，需补充发放明细与死亡证明原件。" * 30
 RAW_HEADINGS = {"amount", "pay_id", "person_id", "period", "death_month", "benefit_item", "id_no", "case_id_no"}
 VIEWPORT = {"width": 1366, "height": 768}
+EVIDENCE_ROWS_SHOWN = 10  # apps/problem.py EVIDENCE_PAGE
 
 
 @pytest.fixture(scope="module")
@@ -342,6 +347,29 @@ def test_evidence_in_chinese_and_actions_above_the_fold(server, browser) -> None
     assert start["y"] - (summary["y"] + summary["height"]) < 200, (summary, start)
     assert DEAD_ID not in page.content()  # masked as ever
     screenshot(page, "problem-evidence-and-actions")
+    open_tab(page, "核查结果")
+    open_tab(page, "证据")  # a taller tab seen once leaves no blank stretch behind
+    table = box(page, page.locator(".tabulator").first)
+    assert page.evaluate("document.documentElement.scrollHeight") <= max(
+        VIEWPORT["height"], table["y"] + table["height"] + 200)
+
+
+@pytest.mark.browser
+def test_long_evidence_pages_in_chinese_without_a_gap(server, browser) -> None:
+    from web_support import screenshot
+
+    page = open_as(browser, server, "dh1", 3)
+    start = box(page, page.get_by_role("button", name="开始处理", exact=True))
+    assert start["y"] + start["height"] <= VIEWPORT["height"], start
+    page.get_by_text("下一页").first.wait_for()  # the pager in Chinese
+    assert page.get_by_text("Next", exact=True).count() == 0
+    assert page.locator(".tabulator-row").count() == EVIDENCE_ROWS_SHOWN
+    heads = {h.strip() for h in page.locator(".tabulator-col-title").all_inner_texts()}
+    assert {"险种", "待遇项目", "记录条数", "所属期", "问题金额（元）"} <= heads, heads
+    table = box(page, page.locator(".tabulator").first)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= max(VIEWPORT["height"], table["y"] + table["height"] + 200), (height, table)
+    screenshot(page, "problem-long-evidence")
 
 
 @pytest.mark.browser

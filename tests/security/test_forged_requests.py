@@ -300,6 +300,8 @@ def test_a_click_on_a_disabled_button_of_the_problem_page_changes_nothing(server
         page = login(browser, server, "dh1")
         page.goto(f"{server}/problem?id={own}")
         page.locator("#wb-state").wait_for()
+        page.locator(".bk-tab", has_text="核查结果").first.click()  # tabs are built when first opened
+        page.get_by_role("button", name="保存核查结果", exact=True).wait_for()
         page.wait_for_load_state("networkidle")
         bokeh(page, """const save = find(m => m.label === "保存核查结果")
                        if (!save.disabled) throw new Error("the findings form is open")
