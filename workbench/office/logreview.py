@@ -191,6 +191,10 @@ CHANGE_LABELS = {"publish": "发布", "update": "修改", "withdraw": "撤回", 
                  "submit": "上报", "disable": "停用", "enable": "启用", "reset_password": "重置密码",
                  "roles": "修改角色", "change_password": "修改密码"}
 SUBJECT_LABELS = {"person": "人员", "unit": "单位", "district": "区县"}
+REASON_LABELS = {  # why a login failed (accounts.login); any other reason (an extra score's) is free text
+    "unknown user": "用户不存在", "wrong password": "密码错误", "disabled": "用户已停用",
+    "address throttled": "该地址尝试过于频繁，已暂时拒绝", "pair throttled": "该用户在该地址尝试过于频繁，已暂时拒绝",
+    "wrong current password on a password change": "修改密码时原密码错误"}
 TARGET_LABELS = {"problem": "问题", "notice": "通知公告", "staff": "人员信息", "district_report": "区县监督上报",
                  "implementation": "落实情况", "score": "考核评分", "period": "统计期间", "package": "纪检监察数据包",
                  "run": "指标运行"}
@@ -205,7 +209,7 @@ _CODES: dict[str, Any] = {
     "from_district": lambda v: NAMES[v], "to_district": lambda v: NAMES[v], "district_code": lambda v: NAMES[v],
     "change": lambda v: CHANGE_LABELS[v], "conclusion": lambda v: Conclusion(v).label,
     "rectification": lambda v: Rectification(v).label, "category": lambda v: StaffCategory(v).label,
-    "subject_type": lambda v: SUBJECT_LABELS[v],
+    "subject_type": lambda v: SUBJECT_LABELS[v], "reason": lambda v: REASON_LABELS.get(v, v),
 }
 
 
