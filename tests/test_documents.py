@@ -264,3 +264,25 @@ def test_migration_refuses_when_a_file_is_missing(office: str, home) -> None:
     db.upgrade(office)
     db.forget(office)
     assert [a.name for a in attachments.listing(CITY, pid, url=office)] == ["a.pdf", "b.txt", "c.pdf"]
+
+
+def test_two_uploads_of_one_name_at_once_become_two_versions(office: str, problem: int, home) -> None:
+    import threading
+
+    barrier, errors = threading.Barrier(2), []
+
+    def upload(data: bytes) -> None:
+        try:
+            barrier.wait()
+            attachments.attach(DH, problem, "同名.pdf", data, url=office)
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=upload, args=(d,)) for d in (PDF, PDF2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    listed = attachments.listing(DH, problem, url=office)
+    assert sorted(a.version for a in listed) == [1, 2] and {a.sha256 for a in listed} == {sha(PDF), sha(PDF2)}
