@@ -10,14 +10,13 @@ from typing import ClassVar
 
 import pandas as pd
 import panel as pn
-from workbench.apps.statistics import charts
 
 from workbench import validators
 from workbench.districts import DISTRICTS
 from workbench.errors import OfficeError, message_zh
 from workbench.office import scoring, statistics
 from workbench.office import statistics as statistics_archive
-from workbench.web import ui
+from workbench.web import charts, ui
 from workbench.web.page import Page
 from workbench.web.widgets import FORGED_ZH, StrictSelect, StrictTabulator, guard
 
@@ -28,11 +27,12 @@ COLORS = ("#4c78a8", "#72b7b2", "#54a24b", "#eeca3b", "#b279a2")
 def chart(sheet: scoring.ScoreSheet) -> pn.viewable.Viewable:
     """Totals per district, stacked by component (negative extra scores drawn as zero)."""
     rows = sorted(sheet.rows, key=lambda r: -r.total)
+    if not any(getattr(r, p) > 0 for r in rows for p in PARTS):  # nothing to draw: no frame of empty bars
+        return charts.empty(f"{sheet.period} 各区县得分均为 0.00，暂无可绘制的得分")
     return charts.vbar_stack(f"{sheet.period} 各区县综合评分", [r.district_name for r in rows],
                              {scoring.LABELS[p]: [float(max(getattr(r, p), 0)) for r in rows] for p in PARTS},
                              dict(zip((scoring.LABELS[p] for p in PARTS), COLORS, strict=True)),
-                             extra={"综合评分": [f"{r.total:.2f}" for r in rows]},
-                             empty=f"{sheet.period} 各区县得分均为 0.00，暂无可绘制的得分")
+                             extra={"综合评分": [f"{r.total:.2f}" for r in rows]})
 
 
 def rules_html(sheet: scoring.ScoreSheet) -> str:

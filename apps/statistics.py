@@ -13,13 +13,12 @@ from typing import ClassVar
 
 import pandas as pd
 import panel as pn
-from bokeh.models import AdaptiveTicker, HoverTool, Legend, LegendItem, NumeralTickFormatter
-from bokeh.plotting import figure
+from bokeh.models import AdaptiveTicker
 
 from workbench.errors import OfficeError, message_zh
 from workbench.office import statistics
 from workbench.office.statistics import Figures
-from workbench.web import ui
+from workbench.web import charts, ui
 from workbench.web.page import Page
 from workbench.web.widgets import FORGED_ZH, StrictSelect, StrictTabulator
 
@@ -32,102 +31,28 @@ CSS = """
 .wb-kpi { background:#f3f5f8; padding:8px 14px; border-radius:6px; min-width:110px; }
 .wb-kpi b { font-size:18px; color:#1f3b64; }
 """
-FONT = "Noto Sans CJK SC"
-TOOLS = "pan,box_zoom,wheel_zoom,reset,save"
-EMPTY_CSS = """
-.wb-empty { display:flex; align-items:center; justify-content:center; min-height:120px; color:#666;
-            background:#f7f8fa; border:1px dashed #c9d1db; border-radius:6px; font-size:15px; }
-"""
-
-
-class charts:  # until workbench.web.charts (H6) lands: the same names there
-    """Interactive Bokeh charts: toolbar above (pan, box and wheel zoom, reset, save, hover),
-    the legend above the plot area (never over a bar), 暂无数据 when there is nothing to draw."""
-
-    @staticmethod
-    def empty(text: str = "暂无数据") -> pn.pane.HTML:
-        return pn.pane.HTML(f'<div class="wb-empty">{html.escape(text)}</div>', stylesheets=[EMPTY_CSS],
-                            sizing_mode="stretch_width")
-
-    @staticmethod
-    def _figure(title: str, tooltips: list[tuple[str, str]], **kw: object):
-        fig = figure(title=title, sizing_mode="stretch_width", tools=TOOLS, toolbar_location="above", **kw)
-        fig.add_tools(HoverTool(tooltips=tooltips))
-        fig.toolbar.logo = None
-        fig.toolbar.autohide = False
-        fig.title.text_font = FONT
-        for axis in (*fig.xaxis, *fig.yaxis):
-            axis.major_label_text_font = axis.axis_label_text_font = FONT
-        return fig
-
-    @staticmethod
-    def _legend(fig, items: list[tuple[str, list]], place: str = "above") -> None:
-        legend = Legend(items=[LegendItem(label=label, renderers=rs) for label, rs in items],
-                        orientation="horizontal" if place in ("above", "below") else "vertical",
-                        label_text_font=FONT, click_policy="hide")
-        fig.add_layout(legend, place)
-
-    @staticmethod
-    def hbar_stack(title: str, names: list[str], stacks: dict[str, list], colors: dict[str, str], *,
-                   extra: dict[str, list[str]] | None = None) -> pn.viewable.Viewable:
-        if not names:
-            return charts.empty()
-        data = {"name": names, **stacks, **(extra or {})}
-        tips = [("", "@name"), *((k, f"@{{{k}}}") for k in (*stacks, *(extra or {})))]
-        fig = charts._figure(title, tips, y_range=list(reversed(names)), height=max(240, 26 * len(names) + 110))
-        rs = fig.hbar_stack(list(stacks), y="name", height=0.7, color=[colors[k] for k in stacks], source=data)
-        fig.xaxis.formatter = NumeralTickFormatter(format="0,0")
-        fig.xaxis.ticker = AdaptiveTicker(min_interval=1, num_minor_ticks=0)  # counts: whole numbers only
-        fig.x_range.start = 0
-        charts._legend(fig, [(k, [r]) for k, r in zip(stacks, rs, strict=True)])
-        return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
-
-    @staticmethod
-    def vbar_stack(title: str, names: list[str], stacks: dict[str, list], colors: dict[str, str], *,
-                   extra: dict[str, list[str]] | None = None, empty: str = "暂无数据") -> pn.viewable.Viewable:
-        if not names or not any(v for values in stacks.values() for v in values):
-            return charts.empty(empty)  # nothing to draw: no frame of empty bars
-        data = {"name": names, **stacks, **(extra or {})}
-        tips = [("", "@name"), *((k, f"@{{{k}}}") for k in (*(extra or {}), *stacks))]
-        fig = charts._figure(title, tips, x_range=names, height=360)
-        rs = fig.vbar_stack(list(stacks), x="name", width=0.7, color=[colors[k] for k in stacks], source=data)
-        fig.y_range.start = 0
-        fig.xaxis.major_label_orientation = 0.8
-        charts._legend(fig, [(k, [r]) for k, r in zip(stacks, rs, strict=True)], "right")
-        return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
-
-    @staticmethod
-    def vbar_line(title: str, xs: list[str], bar: tuple[str, list, str], line: tuple[str, list, str]
-                  ) -> pn.viewable.Viewable:
-        if not xs:
-            return charts.empty()
-        (bar_label, bar_values, bar_color), (line_label, line_values, line_color) = bar, line
-        data = {"x": xs, "bar": bar_values, "line": line_values}
-        fig = charts._figure(title, [("", "@x"), (bar_label, "@bar"), (line_label, "@line")], x_range=xs, height=300)
-        b = fig.vbar(x="x", top="bar", width=0.7, source=data, color=bar_color)
-        ln = fig.line(x="x", y="line", source=data, color=line_color, line_width=2)
-        fig.xaxis.major_label_orientation = 0.8
-        fig.yaxis.ticker = AdaptiveTicker(min_interval=1, num_minor_ticks=0)
-        fig.y_range.start = 0
-        charts._legend(fig, [(bar_label, [b]), (line_label, [ln])])
-        return pn.pane.Bokeh(fig, sizing_mode="stretch_width")
-
-
 def bars(title: str, figures: dict[str, Figures], labels: dict[str, str] | None = None) -> pn.viewable.Viewable:
     """Open and closed problems stacked per category (horizontal bars), 暂无数据 when none."""
     keys = list(figures)
-    return charts.hbar_stack(
+    return whole(charts.hbar_stack(
         title, [(labels or {}).get(k, k) for k in keys],
         {"已办结": [figures[k].closed for k in keys], "未办结": [figures[k].open for k in keys]}, STACK,
-        extra={"问题金额": [ui.money(figures[k].amount) for k in keys]})
+        extra={"问题金额": [ui.money(figures[k].amount) for k in keys]}), "x")
 
 
 def trend(figures: dict[str, Figures]) -> pn.viewable.Viewable:
     """Problems and problems closed per period (last detection)."""
     periods = list(figures)
-    return charts.vbar_line("各期间问题数（按最近发现期间）", periods,
+    return whole(charts.vbar_line("各期间问题数（按最近发现期间）", periods,
                             ("问题", [figures[p].problems for p in periods], "#4c78a8"),
-                            ("已办结", [figures[p].closed for p in periods], "#e45756"))
+                            ("已办结", [figures[p].closed for p in periods], "#e45756")), "y")
+
+
+def whole(chart: pn.viewable.Viewable, axis: str) -> pn.viewable.Viewable:
+    """A chart of counts: ticks on whole numbers only (no 0, 1, 1, 2, 2 of rounded halves)."""
+    if isinstance(chart, pn.pane.Bokeh):
+        getattr(chart.object, f"{axis}axis").ticker = AdaptiveTicker(min_interval=1, num_minor_ticks=0)
+    return chart
 
 
 def frame(figures: dict[str, Figures], first: str, labels: dict[str, str] | None = None) -> pd.DataFrame:
@@ -174,11 +99,16 @@ class StatisticsPage(Page):
         self.period.param.watch(lambda *_: ui.show(self.msg, FORGED_ZH), "forged")
         self.content = pn.Column(sizing_mode="stretch_width", min_height=300, loading=True)
         self.period.param.watch(self.render, "value")
-        pn.state.onload(self.render)  # the page is there at once; the figures follow, under a spinner
+        pn.state.onload(self.fill)  # the page is there at once; the figures follow, under a spinner
         return pn.Column(pn.Row(self.period), self.msg, self.content, sizing_mode="stretch_width")
 
     def render(self, *_: object) -> None:
+        """Show the loading indicator now and compute in the next tick (in a server session; at
+        once elsewhere), so the browser sees the spinner while the figures are computed."""
         self.content.loading = True
+        pn.state.execute(self.fill, schedule=True)
+
+    def fill(self) -> None:
         try:
             acc = self.current()
             chosen = None if self.period.value == ALL else self.period.value

@@ -46,6 +46,15 @@ CHARTS = """() => {
 }"""
 
 
+def drawn(page, name: str) -> None:
+    """Wait for a chart drawn on a visible canvas (a screenshot ``<name>-failed`` when none comes)."""
+    try:
+        page.locator("canvas:visible").first.wait_for(timeout=30_000)
+    except Exception:
+        screenshot(page, f"{name}-failed")
+        raise
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     with serving(tmp_path_factory.mktemp("web-stats") / "home", SETUP) as base:
@@ -65,7 +74,7 @@ def test_statistics_charts_are_interactive(server, browser) -> None:
     text = total.inner_text()
     assert "问题数" in text and "123.75" in text  # 100.50 + 20 + 3.25
     assert page.locator(".wb-kpi", has_text="问题数").inner_text().split()[-1] == "3"
-    page.locator("canvas:visible").first.wait_for()  # the chart by district
+    drawn(page, "statistics-city")  # the chart by district
     page.get_by_text("朝阳区").first.wait_for()
     page.get_by_text("海淀区").first.wait_for()
     charts = page.evaluate(CHARTS)
@@ -77,6 +86,10 @@ def test_statistics_charts_are_interactive(server, browser) -> None:
         assert chart["inside"] == 0 and chart["outside"] == 1, chart  # the legend never covers a bar
     page.locator(".bk-tool-icon-save").first.wait_for()  # the toolbar is drawn
     screenshot(page, "statistics-city")
+    page.evaluate("window.__wbLoading = 0")
+    page.get_by_role("combobox").filter(has_text="202406").select_option(label="全部期间")
+    page.locator("#wb-stat-total", has_text="全部期间").wait_for()
+    assert page.evaluate("window.__wbLoading") > 0  # a new period: the spinner while it is computed
     page.locator(".bk-tab", has_text="按期间").first.click()
     page.locator("canvas:visible").first.wait_for()
     page.locator(".bk-tab", has_text="指标质量").first.click()
