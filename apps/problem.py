@@ -12,6 +12,7 @@ time (Asia/Shanghai) and whole opinions."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import html
 from collections.abc import Iterator
 from datetime import datetime, time
@@ -24,7 +25,8 @@ import param
 
 from workbench import labels, masking, validators
 from workbench.districts import DISTRICTS
-from workbench.errors import StaleEdit, message_zh
+from workbench.errors import StaleEdit, WorkbenchError, message_zh
+from workbench.indicators import params as iparams
 from workbench.indicators.registry import get as get_indicator
 from workbench.office import accounts, attachments, comments, findings, workflow
 from workbench.office.findings import Conclusion
@@ -67,6 +69,19 @@ def day_local(value: datetime | None) -> str:
     return "—" if value is None else at_local(value)[:10]
 
 
+@functools.cache
+def _parameter_values(code: str) -> dict[str, Any]:
+    """The indicator's parameters as this server process read them (parameters/indicators/),
+    for its description in numbers (``labels.describe``); read once per process, not per page."""
+    ind = get_indicator(code)
+    return iparams.for_indicator(code, ind.params, _parameter_table(), None)
+
+
+@functools.cache
+def _parameter_table() -> dict[str, dict[str, Any]]:
+    return iparams.defaults()
+
+
 def _requested_id() -> int | None:
     raw = pn.state.session_args.get("id", [b""])[0]
     try:
@@ -88,8 +103,8 @@ class ProblemPage(Page):
             return ui.denied("问题编号无效")
         try:
             self.view = workflow.get(self.account, pid)
-        except Exception as exc:  # not visible, or gone: one Chinese message
-            return ui.denied(message_zh(exc, workflow.NOT_FOUND_ZH))
+        except WorkbenchError as exc:  # not visible, or gone: one Chinese message
+            return ui.denied(message_zh(exc))
         self.pid = pid
         self.indicator = get_indicator(self.view.indicator_code)
         self.evidence_rows = workflow.evidence(self.account, pid)  # masked: full numbers only through reveal
@@ -117,13 +132,19 @@ class ProblemPage(Page):
     def _summary_html(self) -> str:
         v, ind = self.view, self.indicator
         overdue = '<span class="wb-overdue">（已逾期）</span>' if v.overdue else ""
-        level = "（市级问题）" if v.city_level else ""
+        where = "层级：市级问题（市级办理、审批）" if v.city_level else f"区县：{html.escape(v.district_name)}"
         return (f"<h3>问题 #{v.id}：{html.escape(ind.name)}（{html.escape(v.indicator_code)}）</h3>"
-                f"<p>状态：<b id='wb-state'>{v.state.label}</b>　区县：{html.escape(v.district_name)}{level}　"
+                f"<p>状态：<b id='wb-state'>{v.state.label}</b>　{where}　"
                 f"金额：{ui.money(v.amount)}　首次/最近期间：{v.first_period}/{v.last_period}　"
                 f"办理期限：{day_local(v.deadline)}{overdue}</p>"
-                f"<p class='wb-basis'>指标说明：{html.escape(ind.description)}</p>"
+                f"<p class='wb-basis'>指标说明：{html.escape(self._description())}</p>"
                 f"<p class='wb-basis'>政策依据：{html.escape(ind.policy_basis)}</p>")
+
+    def _description(self) -> str:
+        try:
+            return labels.describe(self.indicator.description, _parameter_values(self.indicator.code))
+        except WorkbenchError:  # a parameters file that does not validate: the text as declared
+            return self.indicator.description
 
     @staticmethod
     def _subject_html(subject: str) -> str:

@@ -83,6 +83,25 @@ def test_indicator_texts_name_no_raw_field_or_code() -> None:
             assert not [f for f in coded if re.search(rf"(?<![a-z_]){f}(?![a-z_])", text)], f"{ind.code}: {text}"
 
 
+def test_descriptions_give_parameters_as_numbers() -> None:
+    """What the problem page shows: a description's parameter names replaced by their current
+    values (tables of values such as base_limits keep their name)."""
+    from workbench.indicators import params as iparams
+    from workbench.indicators.registry import all_indicators, get
+
+    table = iparams.defaults()
+    values = {i.code: iparams.for_indicator(i.code, i.params, table, None) for i in all_indicators()}
+    gs005 = labels.describe(get("GS-005").description, values["GS-005"])
+    assert gs005.startswith("工伤认定决定日期距申请日期超过 60 天"), gs005
+    assert "不低于 50%" in labels.describe(get("PG-002").description, values["PG-002"])
+    for ind in all_indicators():
+        text = labels.describe(ind.description, values[ind.code])
+        left = [n for n, v in values[ind.code].items() if not isinstance(v, list | dict | bool)
+                and re.search(rf"(?<![A-Za-z0-9_]){n}(?![A-Za-z0-9_])", text)]
+        assert not left, f"{ind.code}: {left} in {text}"
+        assert CJK.search(text)
+
+
 def test_values_in_words() -> None:
     assert labels.value_text("appraisal_type", "1") == "初次鉴定（1）"
     assert labels.value_text("benefit_item", "11") == "基本养老金（11）"

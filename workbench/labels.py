@@ -233,3 +233,28 @@ def evidence_table(rows: Iterable[Mapping[str, Any]], indicator_code: str | None
         if seen[h] > 1:
             headings[i] = f"{h}（{seen[h]}）"
     return headings, [[value_text(n, r.get(n)) for n in names] for r in rows]
+
+
+def _param_text(name: str, value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
+        return None  # a table of values (base_limits): its name stays, the parameters file explains it
+    if name.endswith("_share") and not isinstance(value, str):
+        return f"{Decimal(str(value)) * 100:f}".rstrip("0").rstrip(".") + "%"
+    return str(value)
+
+
+def describe(description: str, values: Mapping[str, Any]) -> str:
+    """An indicator's description with its parameter names replaced by their values
+    (``超过 injury_decision_days 天`` -> ``超过 60 天``; ``（参数 min_share）`` -> ``（现行参数 100%）``),
+    so a reader sees the numbers, not identifiers. Parameters that are tables keep their name."""
+    import re
+
+    out = description
+    for name in sorted(values, key=len, reverse=True):  # longer names first: months_below_tier1 before tier1
+        text = _param_text(name, values[name])
+        if text is None:
+            continue
+        token = rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])"
+        out = re.sub(rf"参数\s*{token}", lambda _m, t=text: f"现行参数 {t}", out)
+        out = re.sub(rf"\s*{token}\s*", lambda _m, t=text: f" {t} ", out)
+    return re.sub(r" (?=[（），。；、：）])|(?<=[（，。；、：（]) ", "", out).strip()
