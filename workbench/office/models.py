@@ -18,6 +18,7 @@ indexes. The schema is created by the Alembic revisions in ``migrations/``, neve
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -35,16 +36,48 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.schema import ForeignKeyConstraint
 
 from workbench.office.states import ProblemState
 from workbench.validators import DISPLAY_NAME
 
+ORACLE_NAME_MAX = 30  # Oracle 11g R2 identifiers (ORA-00972 beyond)
+
+
+def short(name: str) -> str:
+    """``name`` if it fits Oracle's 30 characters, else its first 21, ``_`` and the first 8 hex
+    digits of its SHA-1 (stable: the same long name always gives the same short one)."""
+    if len(name) <= ORACLE_NAME_MAX:
+        return name
+    return f"{name[:ORACLE_NAME_MAX - 9]}_{hashlib.sha1(name.encode()).hexdigest()[:8]}"
+
+
+def _columns(constraint) -> list[str]:
+    if isinstance(constraint, ForeignKeyConstraint):
+        return [fk.parent.name for fk in constraint.elements]
+    return [c.name for c in constraint.columns]
+
+
+def _named(prefix: str, every_column: bool):
+    def token(constraint, table) -> str:
+        columns = _columns(constraint)
+        return short("_".join([prefix, table.name, *(columns if every_column else columns[:1])]))
+    return token
+
+
+# ix_<table>_<columns>, uq_<table>_<columns>, fk_<table>_<first column>, pk_<table>,
+# ck_<table>_<given name>: each shortened by ``short`` when over 30 characters (an explicit
+# name is kept as given; tests/test_oracle.py checks every name of the schema)
 NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ix_name": _named("ix", True),
+    "uq_name": _named("uq", True),
+    "fk_name": _named("fk", False),
+    "pk_name": lambda _constraint, table: short(f"pk_{table.name}"),
+    "ix": "%(ix_name)s",
+    "uq": "%(uq_name)s",
     "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s",
-    "pk": "pk_%(table_name)s",
+    "fk": "%(fk_name)s",
+    "pk": "%(pk_name)s",
 }
 
 CODE = 32      # indicator codes, actions, statuses
