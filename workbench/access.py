@@ -50,7 +50,7 @@ if TYPE_CHECKING:
     from workbench.office.accounts import Account
 
 CITY_ROLES = frozenset({Role.CITY_HANDLER, Role.CITY_REVIEWER})
-DISTRICT_ROLES = frozenset({Role.DISTRICT_HANDLER, Role.DISTRICT_REVIEWER})
+DISTRICT_ROLES = frozenset(r for r in Role if r.district_scoped)
 OFFICE_ROLES = CITY_ROLES | DISTRICT_ROLES
 
 # Problem events of the state table (transitions and the any-open actions): problem.<value>.
