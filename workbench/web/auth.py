@@ -48,7 +48,7 @@ from tornado.websocket import WebSocketHandler
 
 from workbench import config
 from workbench import params as param_files
-from workbench.errors import AuthError, WorkbenchError
+from workbench.errors import AuthError, WorkbenchError, message_zh
 from workbench.office import accounts
 
 COOKIE, PAGE_COOKIE = "wb_session", "wb_page"  # the browser's cookie; what the page's token holds
@@ -252,7 +252,7 @@ class LoginHandler(RequestHandler):
         except accounts.TooManyAttempts as exc:
             minutes = accounts.login_params()["throttle_address"]["block_minutes"]
             self.set_header("Retry-After", str(minutes * 60))
-            self._page(429, username, exc.zh)
+            self._page(429, username, message_zh(exc))
             return
         except AuthError:
             self._page(401, username, accounts.BAD_LOGIN_ZH)
