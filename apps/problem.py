@@ -238,7 +238,7 @@ class ProblemPage(Page):
             return pn.Row()
         purpose = pn.widgets.TextInput(label="查看事由", placeholder="必填，将记入日志",
                                        max_length=validators.PURPOSE.limit, width=320)
-        button = pn.widgets.Button(label="查看完整号码", color="light")
+        button = pn.widgets.Button(label="查看完整号码", color="primary", variant="outline")
         msg = ui.message()
 
         def on_reveal(_: object) -> None:
