@@ -384,6 +384,11 @@ def page_account(key: str | None, *, at: datetime | None = None, url: str | None
     return _live_account(SESSIONS.c.page_key_hash == token_hash(key) if key else None, at, url, engine)
 
 
+SEEN_EVERY = timedelta(seconds=30)
+"""A session's last use is written again only when it is this much older (the idle limit counts
+in minutes; every page and websocket checks the session several times)."""
+
+
 def _live_account(which: Any, at: datetime | None, url: str | None, engine: Engine | None) -> Account:
     expired = AuthError("the session has expired; log in again", "登录已过期，请重新登录")
     if which is None:
@@ -402,7 +407,8 @@ def _live_account(which: Any, at: datetime | None, url: str | None, engine: Engi
         row = conn.execute(select(USERS).where(USERS.c.id == s.user_id)).one()
         if row.disabled:
             raise AuthError(f"user {row.username!r} is disabled", "账号已停用，请联系管理员")
-        conn.execute(update(SESSIONS).where(SESSIONS.c.token_hash == s.token_hash).values(last_seen_at=at))
+        if not timedelta(0) <= at - _utc(s.last_seen_at) < SEEN_EVERY:  # a page's several checks: one write
+            conn.execute(update(SESSIONS).where(SESSIONS.c.token_hash == s.token_hash).values(last_seen_at=at))
         return _account(conn, row)
 
 
