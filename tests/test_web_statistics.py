@@ -49,7 +49,8 @@ CHARTS = """() => {
 def drawn(page, name: str) -> None:
     """Wait for a chart drawn on a visible canvas (a screenshot ``<name>-failed`` when none comes)."""
     try:
-        page.locator("canvas:visible").first.wait_for(timeout=30_000)
+        page.locator(".bk-tab").first.wait_for()
+        page.locator("canvas:visible").first.wait_for()
     except Exception:
         screenshot(page, f"{name}-failed")
         raise
