@@ -1,7 +1,7 @@
 """问题统计: counts and amounts of the problems the user may see, by district, indicator,
 business line and period, and the indicator quality table (share found true, 属实).
 
-The figures are computed after the page has loaded, under a loading indicator (again when
+The figures are computed after the page has loaded, under a progress indicator (again when
 the period changes); each tab is built when first opened (``ui.lazy_tabs``). Charts are
 interactive (``workbench.web.charts``: save, zoom, reset, hover; the legend beside the plot)
 and say 暂无数据 when there is nothing to draw."""
@@ -72,6 +72,12 @@ def table(df: pd.DataFrame) -> pn.viewable.Viewable:
                            page_size=ROWS, layout="fit_data_stretch")
 
 
+def progress() -> pn.viewable.Viewable:
+    """What the page shows while the figures are computed (a new one each time)."""
+    return pn.Row(pn.indicators.LoadingSpinner(value=True, size=28), pn.pane.HTML("正在统计，请稍候……"),
+                  css_classes=["wb-progress"], sizing_mode="stretch_width")
+
+
 def totals_html(s: statistics.Summary) -> str:
     t = s.total
     where = f"{html.escape(s.period)} 期" if s.period else ALL
@@ -97,15 +103,17 @@ class StatisticsPage(Page):
             return ui.denied(message_zh(exc))
         self.period = StrictSelect(label="期间", options=[ALL, *periods], value=periods[0] if periods else ALL)
         self.period.param.watch(lambda *_: ui.show(self.msg, FORGED_ZH), "forged")
-        self.content = pn.Column(sizing_mode="stretch_width", min_height=300, loading=True)
+        self.content = pn.Column(progress(), sizing_mode="stretch_width")
         self.period.param.watch(self.render, "value")
         pn.state.onload(self.fill)  # the page is there at once; the figures follow, under a spinner
         return pn.Column(pn.Row(self.period), self.msg, self.content, sizing_mode="stretch_width")
 
     def render(self, *_: object) -> None:
-        """Show the loading indicator now and compute in the next tick (in a server session; at
-        once elsewhere), so the browser sees the spinner while the figures are computed."""
-        self.content.loading = True
+        """Show the progress indicator now and compute in the next tick (in a server session; at
+        once elsewhere), so the browser sees it while the figures are computed. The indicator
+        replaces the content (no ``loading`` toggled on a layout whose children change: the
+        browser could lose the new children)."""
+        self.content.objects = [progress()]
         pn.state.execute(self.fill, schedule=True)
 
     def fill(self) -> None:
@@ -115,12 +123,11 @@ class StatisticsPage(Page):
             s = statistics.summary(acc, chosen)
         except OfficeError as exc:
             ui.show_error(self.msg, exc)
-            self.content.loading = False
+            self.content.objects = []
             return
         ui.hide(self.msg)
         self.content.objects = [pn.pane.HTML(totals_html(s), stylesheets=[CSS], sizing_mode="stretch_width"),
                                 ui.lazy_tabs(self.sections(acc, s))]
-        self.content.loading = False
 
     def sections(self, acc, s: statistics.Summary) -> list:
         def districts() -> pn.viewable.Viewable:
