@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from workbench.errors import AuthError, OfficeError, UsageError
+from workbench.errors import AuthError, OfficeError
 from workbench.office import accounts, actionlog, db
 from workbench.office.models import ActionLog, User, now
 from workbench.office.roles import Role
@@ -190,12 +190,14 @@ def test_a_page_key_names_its_live_session_but_is_no_login(office: str) -> None:
 
 
 def test_bad_user_input_is_refused_with_one_message(office: str) -> None:
-    with pytest.raises(UsageError, match="unknown role"):
+    with pytest.raises(OfficeError, match="unknown role") as refused:
         accounts.add_user("x1y", "", ["boss"], None, PASSWORD, url=office)
-    with pytest.raises(UsageError, match="17 district"):
+    assert refused.value.exit_code == 2 and refused.value.zh == "角色不存在"  # one rule for the CLI and the page
+    with pytest.raises(OfficeError, match="17 district"):
         accounts.add_user("x1y", "", ["district_handler"], "110000", PASSWORD, url=office)
-    with pytest.raises(UsageError, match="no district"):
+    with pytest.raises(OfficeError, match="no district") as refused:
         accounts.add_user("x1y", "", ["city_handler"], "110105", PASSWORD, url=office)
+    assert refused.value.zh == "市级角色和综合管理人员不属于区县，请不要选择所属区县"
     with pytest.raises(OfficeError, match="at least"):
         accounts.add_user("x1y", "", ["admin"], None, "short", url=office)
     user(office)

@@ -40,7 +40,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 from workbench import params as param_files
 from workbench import validators
 from workbench.districts import DISTRICTS
-from workbench.errors import AuthError, OfficeError, UsageError
+from workbench.errors import AuthError, OfficeError
 from workbench.office import actionlog, db
 from workbench.office.models import KEY, LoginAttempt, User, UserRole, UserSession, now
 from workbench.office.roles import Role
@@ -126,30 +126,44 @@ def check_password(password: str, username: str) -> None:
 
 
 def parse_roles(roles: list[str] | tuple[str, ...]) -> frozenset[Role]:
+    """The roles named (codes of README's roles table); ``OfficeError`` (exit 2) naming the codes."""
     out = set()
     for r in roles:
         try:
-            out.add(Role(r.strip()))
+            out.add(Role(str(r).strip()))
         except ValueError:
-            raise UsageError(f"unknown role {r!r}; roles are {', '.join(x.value for x in Role)}") from None
+            raise OfficeError(f"unknown role {r!r}; roles are {', '.join(x.value for x in Role)}",
+                              "角色不存在") from None
     if not out:
-        raise UsageError("give at least one role")
+        raise OfficeError("give at least one role", "请至少选择一个角色")
     return frozenset(out)
 
 
-def check_district(roles: frozenset[Role], district: str | None) -> str | None:
-    """District roles need one of the 17 districts; city roles and admins have none."""
+def check_district(roles: frozenset[Role], district: str | None, *, drop_unused: bool = False) -> str | None:
+    """The district to store: district roles need one of the 17 districts; city roles and
+    admins work for the whole city and have none. The one rule for the CLI and the users page;
+    a district given for city roles is refused, or dropped with ``drop_unused`` (the users page,
+    whose district select still shows the user's former district when roles change)."""
+    district = (district or "").strip() or None
     if any(r.district_scoped for r in roles):
         if district not in DISTRICTS:
             scoped = ", ".join(sorted(r.value for r in roles if r.district_scoped))
             codes = ", ".join(f"{code} {name}" for code, name in DISTRICTS.items())
             what = f"district {district!r} is not one of the 17 districts" if district else \
                 f"{scoped} is a district role and needs --district"
-            raise UsageError(f"{what}; district codes: {codes}")
+            raise OfficeError(f"{what}; district codes: {codes}", "区县角色须选择所属区县")
         return district
-    if district:
-        raise UsageError(f"city roles and admins work for the whole city: give no district (not {district!r})")
+    if district and not drop_unused:
+        raise OfficeError(f"city roles and admins work for the whole city: give no district (not {district!r})",
+                          "市级角色和综合管理人员不属于区县，请不要选择所属区县")
     return None
+
+
+def check_username(username: str) -> str:
+    if not USERNAME.fullmatch(username):
+        raise OfficeError(f"user name {username!r} is not valid: 3-64 lower-case letters, digits, '.', '_' or '-'",
+                          "用户名须为 3–64 位小写字母、数字、“.”、“_”或“-”，以字母或数字开头")
+    return username
 
 
 def _user_row(conn: Connection, username: str) -> Any:
@@ -169,8 +183,7 @@ def add_user(username: str, display_name: str, roles: list[str] | tuple[str, ...
     """Create a user; return the account and its (given or generated) password."""
     username = validators.USER_NAME.clean(username)
     display_name = validators.DISPLAY_NAME.optional().clean(display_name)
-    if not USERNAME.fullmatch(username):
-        raise UsageError(f"user name {username!r}: 3-64 lower-case letters, digits, '.', '_' or '-'")
+    check_username(username)
     parsed = parse_roles(roles)
     district = check_district(parsed, district)
     password = password or new_password()

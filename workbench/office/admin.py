@@ -12,10 +12,9 @@ name is refused ("请先选择用户"), an unknown one named ("用户 x 不存�
 from __future__ import annotations
 
 from workbench import access
-from workbench.districts import DISTRICTS
 from workbench.errors import OfficeError, PermissionDenied
 from workbench.office import accounts
-from workbench.office.accounts import USERNAME, Account
+from workbench.office.accounts import Account
 from workbench.office.roles import Role
 
 TARGET = access.Target("users")
@@ -27,23 +26,10 @@ def require_admin(actor: Account) -> None:
 
 
 def _checked(username: str, roles: list[str] | tuple[str, ...], district: str | None) -> str | None:
-    """Check a form's user name, roles and district with Chinese messages (``accounts`` checks
-    again, in English, for the command line); return the district to store."""
-    if not USERNAME.match(username):
-        raise OfficeError(f"user name {username!r} is not valid",
-                          "用户名须为 3–64 位小写字母、数字、“.”、“_”或“-”，以字母或数字开头")
-    try:
-        parsed = {Role(str(r).strip()) for r in roles}
-    except ValueError:
-        raise OfficeError(f"unknown role in {list(roles)!r}", "角色不存在") from None
-    if not parsed:
-        raise OfficeError("give at least one role", "请至少选择一个角色")
-    district = (district or "").strip() or None
-    if any(r.district_scoped for r in parsed):
-        if district not in DISTRICTS:
-            raise OfficeError(f"district roles need a district, not {district!r}", "区县角色须选择所属区县")
-        return district
-    return None  # city roles and admins work for the whole city
+    """A form's user name, roles and district by the accounts' own rules (Chinese message on the
+    page, English on the command line); return the district to store."""
+    accounts.check_username(username)
+    return accounts.check_district(accounts.parse_roles(roles), district, drop_unused=True)
 
 
 def _target(username: str | None) -> str:
