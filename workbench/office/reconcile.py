@@ -26,9 +26,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from workbench.office.actionlog import Action, Record, records
+from workbench.office.actionlog import Record, records
 from workbench.office.models import Problem, ProblemFinding, User, UserRole
-from workbench.office.states import ProblemState
+from workbench.office.states import Action, ProblemState
 
 P, FINDING, USERS, ROLES = Problem.__table__, ProblemFinding.__table__, User.__table__, UserRole.__table__
 AMOUNTS = ("amount_involved", "amount_recovered", "fines")
