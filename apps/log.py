@@ -10,7 +10,7 @@ from typing import ClassVar
 import pandas as pd
 import panel as pn
 
-from workbench import access
+from workbench import access, times
 from workbench.districts import NAMES
 from workbench.errors import OfficeError
 from workbench.office import logreview
@@ -69,7 +69,7 @@ class LogPage(Page):
         self.msg.visible = False
         self.total = total
         self.table.value = pd.DataFrame([{
-            "编号": e.id, "时间": e.at.astimezone().strftime("%Y-%m-%d %H:%M:%S"), "操作人": e.actor,
+            "编号": e.id, "时间": times.second_text(e.at), "操作人": e.actor,
             "操作": e.action_label, "对象": logreview.target_zh(e.target),
             "区县": NAMES.get(e.district_code or "", e.district_code or ""),
             "详情": "\n".join(f"{label}：{value}" for label, value in logreview.detail_zh(e.detail))} for e in rows],

@@ -17,13 +17,12 @@ import html
 from collections.abc import Iterator
 from datetime import datetime, time
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 import panel as pn
 import param
 
-from workbench import labels, masking, validators
+from workbench import labels, masking, times, validators
 from workbench.districts import DISTRICTS
 from workbench.errors import StaleEdit, WorkbenchError, message_zh
 from workbench.indicators import params as iparams
@@ -36,7 +35,6 @@ from workbench.web.page import Page
 from workbench.web.widgets import TABULATOR_ZH, SizedFileInput, StrictSelect, guard
 
 CONCLUSIONS = {c.label: c.value for c in Conclusion}
-LOCAL = ZoneInfo("Asia/Shanghai")
 EVIDENCE_PAGE = 10  # evidence rows per page of the table
 
 CSS = """
@@ -52,21 +50,6 @@ CSS = """
 .wb-comment { border-bottom: 1px solid #eee; padding: 4px 0; }
 .wb-comment .wb-when { color: #666; margin-left: 8px; }
 """
-
-
-def at_local(value: datetime | None) -> str:
-    """A moment as people here read it: date and time to the minute, Beijing time."""
-    if value is None:
-        return "—"
-    if value.tzinfo is None:  # stored as UTC (SQLite keeps no zone)
-        from datetime import UTC
-
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
-
-
-def day_local(value: datetime | None) -> str:
-    return "—" if value is None else at_local(value)[:10]
 
 
 @functools.cache
@@ -136,7 +119,7 @@ class ProblemPage(Page):
         return (f"<h3>问题 #{v.id}：{html.escape(ind.name)}（{html.escape(v.indicator_code)}）</h3>"
                 f"<p>状态：<b id='wb-state'>{v.state.label}</b>　{where}　"
                 f"金额：{ui.money(v.amount)}　首次/最近期间：{v.first_period}/{v.last_period}　"
-                f"办理期限：{day_local(v.deadline)}{overdue}</p>"
+                f"办理期限：{ui.when(v.deadline)}{overdue}</p>"
                 f"<p class='wb-basis'>指标说明：{html.escape(self._description())}</p>"
                 f"<p class='wb-basis'>政策依据：{html.escape(ind.policy_basis)}</p>")
 
@@ -201,7 +184,7 @@ class ProblemPage(Page):
                 if action is Action.REASSIGN and district is not None:
                     kw["district"] = district.value or None
                 if action is Action.REQUEST_DEFERRAL and deadline is not None and deadline.value is not None:
-                    kw["deadline"] = datetime.combine(deadline.value, time(23, 59), tzinfo=LOCAL)
+                    kw["deadline"] = datetime.combine(deadline.value, time(23, 59), tzinfo=times.LOCAL)
                 ui.hide(self.action_msg)
                 with self._reread_when_stale():
                     workflow.act(self.current(), self.pid, action, self.view.version, opinion.value, **kw)
@@ -271,7 +254,7 @@ class ProblemPage(Page):
             source = ProblemState(e["from_state"]).label if e["from_state"] else ""
             target = ProblemState(e["to_state"]).label if e["to_state"] else ""
             change = f"{source} → {target}" if source and target and source != target else (target or source)
-            rows.append(f"<tr><td class='wb-when'>{at_local(e['at'])}</td>"
+            rows.append(f"<tr><td class='wb-when'>{times.minute_text(e['at'])}</td>"
                         f"<td class='wb-who'>{html.escape(names.get(e['actor'], e['actor']))}</td>"
                         f"<td class='wb-step'>{html.escape(label)}</td><td class='wb-step'>{html.escape(change)}</td>"
                         f"<td class='wb-opinion'>{html.escape(e['opinion'] or '')}</td></tr>")
@@ -294,7 +277,7 @@ class ProblemPage(Page):
         names = self._names({c["author"] for c in found})
         return "".join(
             f'<div class="wb-comment"><b>{html.escape(names.get(c["author"], c["author"]))}</b>'
-            f'<span class="wb-when">{at_local(c["at"])}</span>'
+            f'<span class="wb-when">{times.minute_text(c["at"])}</span>'
             f'<div class="wb-comment-body">{html.escape(c["body"])}</div></div>' for c in found)
 
     def _comments_tab(self) -> pn.viewable.Viewable:

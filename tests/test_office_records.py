@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from test_office_publish import evaluation
 
+from workbench import times
 from workbench.cli import main
 from workbench.errors import OfficeError, PermissionDenied, StaleEdit
 from workbench.office import (
@@ -229,7 +230,7 @@ def package_data(office: str) -> str:
 
 
 def this_month() -> str:
-    return package.now().astimezone(package.LOCAL).strftime("%Y%m")
+    return times.local(package.now()).strftime("%Y%m")
 
 
 def test_package_manifest_counts_checksums_and_anchor(package_data: str, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from workbench import params as param_files
+from workbench import times
 from workbench.config import settings
 from workbench.errors import OfficeError, PermissionDenied
 from workbench.office import db
@@ -133,9 +134,6 @@ def store_blob(data: bytes, folder: Path | None = None) -> str:
     return digest
 
 
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
 
 @dataclass(frozen=True)
 class StoredDocument:
@@ -166,7 +164,7 @@ def _joined():
 
 def _stored(r: Any) -> StoredDocument:
     m = r._mapping
-    return StoredDocument(**{**m, "uploaded_at": _utc(m["uploaded_at"])})
+    return StoredDocument(**{**m, "uploaded_at": times.utc(m["uploaded_at"])})
 
 
 def _insert_once(conn: Connection, table, key: dict[str, Any], values: dict[str, Any]) -> Any:

@@ -30,7 +30,7 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -38,7 +38,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from workbench import params as param_files
-from workbench import validators
+from workbench import times, validators
 from workbench.districts import DISTRICTS
 from workbench.errors import AuthError, OfficeError
 from workbench.office import actionlog, db
@@ -90,11 +90,6 @@ def hasher(login: dict[str, Any] | None = None) -> PasswordHasher:
 def _hasher(memory_kib: int, time_cost: int, parallelism: int) -> PasswordHasher:
     return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism)
 
-
-def _utc(at: datetime | None) -> datetime | None:
-    if at is None:
-        return None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def token_hash(token: str) -> str:
@@ -353,7 +348,7 @@ def _throttled(conn: Connection, attempts: Any, limit: dict[str, int], at: datet
                         .order_by(ATTEMPTS.c.at.desc(), ATTEMPTS.c.id.desc()).limit(n)).all()
     if len(last) < n or any(r.ok != FAILED for r in last):
         return False
-    newest, oldest = _utc(last[0].at), _utc(last[-1].at)
+    newest, oldest = times.utc(last[0].at), times.utc(last[-1].at)
     return (newest - oldest <= timedelta(minutes=limit["within_minutes"])
             and at - newest < timedelta(minutes=limit["block_minutes"]))
 
@@ -413,14 +408,14 @@ def _live_account(which: Any, at: datetime | None, url: str | None, engine: Engi
         s = conn.execute(select(SESSIONS).where(which)).first()
         if s is None or s.ended_at is not None:
             raise expired
-        if (at - _utc(s.last_seen_at) > timedelta(minutes=p["session_idle_minutes"])
-                or at - _utc(s.created_at) > timedelta(hours=p["session_max_hours"])):
+        if (at - times.utc(s.last_seen_at) > timedelta(minutes=p["session_idle_minutes"])
+                or at - times.utc(s.created_at) > timedelta(hours=p["session_max_hours"])):
             conn.execute(update(SESSIONS).where(SESSIONS.c.token_hash == s.token_hash).values(ended_at=at))
             raise expired
         row = conn.execute(select(USERS).where(USERS.c.id == s.user_id)).one()
         if row.disabled:
             raise AuthError(f"user {row.username!r} is disabled", "账号已停用，请联系管理员")
-        if not timedelta(0) <= at - _utc(s.last_seen_at) < SEEN_EVERY:  # a page's several checks: one write
+        if not timedelta(0) <= at - times.utc(s.last_seen_at) < SEEN_EVERY:  # a page's several checks: one write
             conn.execute(update(SESSIONS).where(SESSIONS.c.token_hash == s.token_hash).values(last_seen_at=at))
         return _account(conn, row)
 

@@ -44,13 +44,14 @@ import secrets
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, event, func, insert, select, update
 
+from workbench import times
 from workbench.config import settings
 from workbench.errors import OfficeError
 from workbench.office.models import ActionLog, LogAnchor, now
@@ -127,14 +128,11 @@ def _create_key(path: Path) -> bytes:
 
 
 # ------------------------------------------------------------------ the MAC
-def _utc(at: datetime) -> datetime:
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
 
 def record_mac(key: bytes, chain: str, seq: int, prev_mac: str, at: datetime, actor: str, action: str,
                target: str | None, district_code: str | None, detail_json: str) -> str:
     """HMAC-SHA256 of the previous MAC and every field of the record."""
-    body = json.dumps([chain, seq, prev_mac, _utc(at).strftime("%Y-%m-%dT%H:%M:%S.%f"), actor, action, target,
+    body = json.dumps([chain, seq, prev_mac, times.utc(at).strftime("%Y-%m-%dT%H:%M:%S.%f"), actor, action, target,
                        district_code, detail_json], ensure_ascii=False, separators=(",", ":"))
     return hmac.new(key, body.encode("utf-8"), sha256).hexdigest()
 

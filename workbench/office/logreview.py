@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select, true
 
-from workbench import access, money
+from workbench import access, money, times
 from workbench.districts import NAMES
 from workbench.errors import OfficeError
 from workbench.masking import mask_row, mask_text
@@ -96,11 +96,6 @@ class LogFilter:
     target: str | None = None   # prefix
 
 
-def _start_of(day: date) -> datetime:
-    """Local midnight of ``day`` in UTC (the log stores UTC)."""
-    return datetime.combine(day, time()).astimezone().astimezone(UTC)
-
-
 def _detail(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
@@ -123,9 +118,9 @@ def search(account: Account, f: LogFilter = LogFilter(), *, limit: int = PAGE_SI
     if f.action and f.action.strip():
         cond.append(LOG.c.action == f.action.strip())
     if f.since:
-        cond.append(LOG.c.at >= _start_of(f.since))
+        cond.append(LOG.c.at >= times.start_of(f.since))
     if f.until:
-        cond.append(LOG.c.at < _start_of(f.until + timedelta(days=1)))
+        cond.append(LOG.c.at < times.start_of(f.until + timedelta(days=1)))
     if f.target and f.target.strip():
         cond.append(LOG.c.target.startswith(f.target.strip(), autoescape=True))
     where = and_(*cond)
@@ -256,7 +251,7 @@ def value_zh(key: str, value: Any) -> str:
         if key in AMOUNT_KEYS:
             return f"{money.text(value)} 元"
         if key in DATE_KEYS:
-            return datetime.fromisoformat(str(value)).astimezone().strftime("%Y-%m-%d")
+            return times.day_text(datetime.fromisoformat(str(value)))
     except (KeyError, ValueError, ArithmeticError, TypeError):
         return _plain(value)
     if key in PACKED_KEYS:

@@ -34,11 +34,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, and_, case, func, select
 
-from workbench import access, money, outputs
+from workbench import access, money, outputs, times
 from workbench.districts import NAMES
 from workbench.errors import OfficeError, UsageError
 from workbench.office import actionlog, db
@@ -52,7 +51,6 @@ from workbench.office.versioning import period_of
 from workbench.periods import add_months
 
 P, EVENT, FINDING = Problem.__table__, ProblemEvent.__table__, ProblemFinding.__table__
-LOCAL = ZoneInfo("Asia/Shanghai")
 MANIFEST = "manifest.json"
 KIND = "discipline_inspection_package"
 
@@ -113,7 +111,7 @@ def _cell(v: Any) -> str:
     if isinstance(v, Decimal):
         return f"{v:.2f}"
     if isinstance(v, datetime):
-        return (v if v.tzinfo else v.replace(tzinfo=LOCAL)).astimezone(LOCAL).isoformat(timespec="seconds")
+        return times.local(v).isoformat(timespec="seconds")  # stored UTC (SQLite keeps no zone)
     return str(v)
 
 
@@ -138,8 +136,8 @@ def sha256(data: bytes) -> str:
 def month_bounds(period: str) -> tuple[datetime, datetime]:
     """Start and end of month ``period`` in Beijing time."""
     nxt = add_months(period, 1)
-    return (datetime(int(period[:4]), int(period[4:]), 1, tzinfo=LOCAL),
-            datetime(int(nxt[:4]), int(nxt[4:]), 1, tzinfo=LOCAL))
+    return (datetime(int(period[:4]), int(period[4:]), 1, tzinfo=times.LOCAL),
+            datetime(int(nxt[:4]), int(nxt[4:]), 1, tzinfo=times.LOCAL))
 
 
 def _escalated(conn: Connection, period: str) -> tuple[list[tuple], list[tuple]]:

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import panel as pn
 
+from workbench import times
 from workbench.districts import NAMES
 from workbench.errors import message_zh
 from workbench.office.accounts import Account
@@ -87,7 +88,8 @@ def money(value: Decimal | None) -> str:
 
 
 def when(value: datetime | None) -> str:
-    return "—" if value is None else value.astimezone().strftime("%Y-%m-%d")
+    """A day in Beijing time (deadlines, publish days)."""
+    return times.day_text(value)
 
 
 def denied(text: str) -> pn.Column:
