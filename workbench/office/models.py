@@ -122,8 +122,9 @@ class Problem(Base):
 
     __table_args__ = (
         Index("ix_problem_indicator_subject", "indicator_code", "subject_key"),
-        Index("ix_problem_district_state", "district_code", "state"),
-        Index("ix_problem_state", "state"),
+        # the work queue's parts by state in deadline order (migration 0015)
+        Index("ix_problem_state_deadline", "state", "deadline", "id"),
+        Index("ix_problem_dist_state_dl", "district_code", "state", "deadline", "id"),
         Index("ix_problem_deadline_id", "deadline", "id"),
         Index("ix_problem_district_deadline", "district_code", "deadline", "id"),
         # the statistics read these groups from the index alone (migration 0008)

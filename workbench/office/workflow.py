@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, false, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, false, func, insert, or_, select, union, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from workbench import access, validators
@@ -141,6 +141,18 @@ def work(account: Account) -> ColumnElement[bool]:
     """The problems ``account`` can act on now (its queue's default): a state from which
     ``access`` lets it take a workflow step (district rows for district problems, city-level
     rows for 110000), and for the roles deciding them a pending escalation or deferral request."""
+    return _work_where(*work_parts(account))
+
+
+def _work_where(groups: list[tuple[list[str], list[str]]], requests: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    parts = [and_(P.c.district_code.in_(ds), P.c.state.in_(states)) for ds, states in groups] + requests
+    return or_(*parts) if parts else false()
+
+
+def work_parts(account: Account) -> tuple[list[tuple[list[str], list[str]]], list[ColumnElement[bool]]]:
+    """``work`` as its parts: (districts, states) groups (disjoint; each (districts, one state)
+    read in deadline order from an index of migration 0015) and the pending escalation and
+    deferral requests the account decides (no such index; they may overlap the groups)."""
     from workbench.districts import CITY_CODE
     from workbench.office.states import CITY_TRANSITIONS, TRANSITIONS
 
@@ -151,16 +163,15 @@ def work(account: Account) -> ColumnElement[bool]:
     by_states: dict[frozenset[str], list[str]] = {}
     for district in access.districts(account):
         by_states.setdefault(steps(TRANSITIONS, district), []).append(district)
-    parts = [and_(P.c.district_code.in_(ds), P.c.state.in_(sorted(states)))
-             for states, ds in by_states.items() if states]
+    groups = [(ds, sorted(states)) for states, ds in by_states.items() if states]
     city = steps(CITY_TRANSITIONS, CITY_CODE)
     if city:
-        parts.append(and_(P.c.district_code == CITY_CODE, P.c.state.in_(sorted(city))))
-    for action, pending in ((Action.APPROVE_ESCALATION, P.c.escalation == "requested"),
-                            (Action.GRANT_DEFERRAL, P.c.deferral_until.is_not(None))):
-        if access.decide(account, f"problem.{action.value}").allowed:
-            parts.append(and_(pending, P.c.state != ProblemState.CLOSED.value))
-    return or_(*parts) if parts else false()
+        groups.append(([CITY_CODE], sorted(city)))
+    requests = [and_(pending, P.c.state != ProblemState.CLOSED.value)
+                for action, pending in ((Action.APPROVE_ESCALATION, P.c.escalation == "requested"),
+                                        (Action.GRANT_DEFERRAL, P.c.deferral_until.is_not(None)))
+                if access.decide(account, f"problem.{action.value}").allowed]
+    return groups, requests
 
 
 def queue(account: Account, f: QueueFilter = QueueFilter(), *, limit: int = 50, offset: int = 0,
@@ -183,12 +194,23 @@ def queue(account: Account, f: QueueFilter = QueueFilter(), *, limit: int = 50, 
         cond.append(and_(P.c.first_period <= f.period, P.c.last_period >= f.period))
     if f.escalated_only:
         cond.append(P.c.escalation.is_not(None))
+    groups, requests = work_parts(account) if f.mine else ([], [])
     if f.mine:
-        cond.append(work(account))
+        cond.append(_work_where(groups, requests))
     where = and_(*cond)
+    parts = [and_(P.c.district_code.in_(ds), P.c.state == state) for ds, states in groups for state in states]
+    page = select(P).where(where)
+    if len(parts) > 1 and not requests and len(access.districts(account)) > 1:
+        # the first offset + limit rows of each part, each read in deadline order from an index
+        # (migration 0015), instead of the whole work set sorted: the page is among them. A
+        # district account's work is read in order from ix_problem_district_deadline as it is;
+        # a request part has no such index (SQLite reads none for IS NOT NULL): one query then
+        firsts = union(*[select(P.c.id).where(and_(*cond[:-1], part)).order_by(P.c.deadline, P.c.id)
+                         .limit(offset + limit).subquery().select() for part in parts])
+        page = select(P).where(P.c.id.in_(firsts))
     with db.ready(url).connect() as conn:
         total = conn.execute(select(func.count()).select_from(P).where(where)).scalar_one()
-        rows = conn.execute(select(P).where(where).order_by(P.c.deadline, P.c.id).limit(limit).offset(offset)).all()
+        rows = conn.execute(page.order_by(P.c.deadline, P.c.id).limit(limit).offset(offset)).all()
     return [_view(r, at) for r in rows], int(total)
 
 
