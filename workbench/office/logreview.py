@@ -36,32 +36,15 @@ from workbench.office.models import ActionLog
 from workbench.office.roles import Role
 from workbench.office.staff import StaffCategory
 from workbench.office.states import ACTION_LABELS as PROBLEM_ACTION_LABELS
-from workbench.office.states import Action, ProblemState
+from workbench.office.states import LOG_ACTIONS, Action, ProblemState
 
 LOG = ActionLog.__table__
 TARGET = access.Target("log")
 PAGE_SIZE = 50
 MAX_PAGE = 500
 
-ACTION_LABELS: dict[str, str] = {
-    Action.LOGIN: "登录",
-    Action.LOGIN_FAILED: "登录失败",
-    Action.LOGOUT: "退出",
-    Action.UNMASKED_VIEW: "查看完整证件号码",
-    Action.TRANSITION: "问题流转",
-    Action.COMMENT: "评论",
-    Action.ATTACHMENT: "附件",
-    Action.EXPORT: "导出",
-    Action.USER_ADD: "新增用户",
-    Action.USER_CHANGE: "修改用户",
-    # names other parts of the office log (looked up by value: absent names show as their code)
-    "extra_score": "加减分",
-    "statistics_archive": "统计归档",
-    "notice": "通知公告",
-    "staff_change": "人员信息",
-    "district_report": "区县监督报告",
-    "implementation_status": "落实情况",
-}
+# The log's actions by their one label (states.Action): the log page's filter and its rows.
+ACTION_LABELS: dict[str, str] = {a.value: a.label for a in LOG_ACTIONS}
 
 
 @dataclass(frozen=True)
