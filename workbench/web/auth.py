@@ -325,14 +325,16 @@ class OfficeAuth(AuthProvider):
             if any(k != own for k in page_keys(handler)):  # own: no secret to time
                 return None
             try:
-                username = accounts.session_account(token).username
+                account = accounts.session_account(token)
             except WorkbenchError:
                 return None
             # Bokeh builds a new page's token after this check, from the request's cookies
             # (TOKEN_OPTIONS: this one only): the page carries its own session's key, whatever
             # the browser sent as wb_page
             handler.request.cookies[PAGE_COOKIE] = own
-            return username
+            # the page this request builds starts as this account (checked_account), once
+            setattr(handler.request, CHECKED, _Checked(account))
+            return account.username
 
         return get_user
 
@@ -358,3 +360,33 @@ def current_account() -> accounts.Account:
     import panel as pn
 
     return accounts.page_account(pn.state.cookies.get(PAGE_COOKIE))
+
+
+CHECKED = "wb_checked"  # get_user's account, on the request it checked (no underscore: Bokeh's request proxy)
+
+
+class _Checked:
+    """The account ``get_user`` found for one request (its session checked then, the page key
+    bound to it), handed once to the page the request builds."""
+
+    def __init__(self, account: accounts.Account) -> None:
+        self._account: accounts.Account | None = account
+
+    def take(self) -> accounts.Account | None:
+        account, self._account = self._account, None
+        return account
+
+
+def checked_account() -> accounts.Account:
+    """The account a page being built starts as: the one ``get_user`` checked for the request
+    building it (a page's GET, or the websocket that rebuilds it in another process), taken once
+    so that one page load checks the session once; else (taken already, no such request) the
+    session checked now (``current_account``). Every later action checks again."""
+    import panel as pn
+
+    doc = pn.state.curdoc
+    context = getattr(doc, "session_context", None) if doc is not None else None
+    request = getattr(context, "request", None) if context is not None else None
+    holder = getattr(request, CHECKED, None) if request is not None else None
+    account = holder.take() if isinstance(holder, _Checked) else None
+    return account if account is not None else current_account()

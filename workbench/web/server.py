@@ -29,10 +29,10 @@ def build(route: str) -> object:
     from workbench import access
     from workbench.errors import WorkbenchError, message_zh
     from workbench.web import registry, ui
-    from workbench.web.auth import current_account
+    from workbench.web.auth import checked_account, current_account
 
     try:
-        account = current_account()
+        account = checked_account()  # the session get_user checked for this request (one check per page)
     except WorkbenchError as exc:
         return ui.denied(message_zh(exc, "请重新登录"))
     spec = registry.by_route(route)
