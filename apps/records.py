@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import pandas as pd
 import panel as pn
 
-from workbench import validators
+from workbench import times, validators
 from workbench.access import Target
 from workbench.districts import DISTRICTS, NAMES
 from workbench.errors import OfficeError
@@ -47,7 +47,7 @@ STATUS_FIELDS = (("inspections", "检查次数", "count"), ("problems_found", "�
 
 
 def last_period() -> str:
-    return add_months(datetime.now(package.LOCAL).strftime("%Y%m"), -1)
+    return add_months(datetime.now(times.LOCAL).strftime("%Y%m"), -1)
 
 
 def table() -> StrictTabulator:
