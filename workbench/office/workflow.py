@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, and_, false, func, insert, or_, select, union, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from workbench import access, validators
+from workbench import access, times, validators
 from workbench import params as param_files
 from workbench.districts import DISTRICTS, NAMES
 from workbench.errors import OfficeError, PermissionDenied, StaleEdit
@@ -67,12 +67,6 @@ def problem_target(problem: Any) -> access.Target:
     return access.Target("problem", problem.district_code, state)
 
 
-def _utc(at: datetime | None) -> datetime | None:
-    if at is None:
-        return None
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-
-
 @dataclass(frozen=True)
 class ProblemView:
     """A problem as a user may see it (subject masked for person subjects)."""
@@ -102,14 +96,14 @@ class ProblemView:
 
 def _view(r: Any, at: datetime) -> ProblemView:
     state = ProblemState(r.state)
-    deadline = _utc(r.deadline)
+    deadline = times.utc(r.deadline)
     return ProblemView(
         id=r.id, indicator_code=r.indicator_code, subject_type=r.subject_type,
         subject=mask_subject(r.subject_type, r.subject_key),
         district_code=r.district_code, district_name=NAMES.get(r.district_code, r.district_code), state=state,
         amount=r.amount, first_period=r.first_period, last_period=r.last_period, deadline=deadline,
         overdue=bool(state.is_open and deadline is not None and deadline < at), escalation=r.escalation,
-        deferral_until=_utc(r.deferral_until), recurrence_of=r.recurrence_of, version=r.version)
+        deferral_until=times.utc(r.deferral_until), recurrence_of=r.recurrence_of, version=r.version)
 
 
 def load(conn: Connection, account: Account, problem_id: int) -> Any:
@@ -286,17 +280,17 @@ def act(account: Account, problem_id: int, action: Action | str, version: int, o
             values["escalation"] = "approved" if action is Action.APPROVE_ESCALATION else None
         elif action is Action.REQUEST_DEFERRAL:
             _require(p.deferral_until is None, problem_id, "a deferral is already requested", "已有待批的缓办申请")
-            if deadline is None or (p.deadline is not None and _utc(deadline) <= _utc(p.deadline)):
+            if deadline is None or (p.deadline is not None and times.utc(deadline) <= times.utc(p.deadline)):
                 raise OfficeError("a deferral needs a new deadline later than the current one",
                                   "缓办申请的新期限必须晚于当前期限", problem=problem_id)
-            values["deferral_until"] = _utc(deadline)
-            detail = {"requested_deadline": _utc(deadline).isoformat()}
+            values["deferral_until"] = times.utc(deadline)
+            detail = {"requested_deadline": times.utc(deadline).isoformat()}
         elif action in (Action.GRANT_DEFERRAL, Action.REFUSE_DEFERRAL):
             _require(p.deferral_until is not None, problem_id, "no deferral requested", "该问题没有待批的缓办申请")
             values["deferral_until"] = None
             if action is Action.GRANT_DEFERRAL:
                 values["deadline"] = p.deferral_until
-                detail = {"new_deadline": _utc(p.deferral_until).isoformat()}
+                detail = {"new_deadline": times.utc(p.deferral_until).isoformat()}
         new_version = bump(conn, p, version, values)
         record(conn, account, p, action, state.value, t.target.value, opinion, **detail)
         return new_version
