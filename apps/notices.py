@@ -5,7 +5,6 @@ under the list, the form's under its buttons."""
 from __future__ import annotations
 
 import html
-from typing import ClassVar
 
 import panel as pn
 
@@ -36,9 +35,6 @@ def card(n: NoticeView) -> str:
 
 
 class NoticesPage(Page):
-    route: ClassVar[str] = "/notices"
-    title: ClassVar[str] = "通知公告"
-
     def body(self) -> pn.viewable.Viewable:
         self.offset, self.total = 0, 0
         self.shown: dict[int, NoticeView] = {}

@@ -16,7 +16,7 @@ import functools
 import html
 from collections.abc import Iterator
 from datetime import datetime, time
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 import panel as pn
@@ -74,9 +74,6 @@ def _requested_id() -> int | None:
 
 
 class ProblemPage(Page):
-    route: ClassVar[str] = "/problem"
-    title: ClassVar[str] = "问题详情"
-
     problem_id = param.Integer(default=None, allow_None=True, doc="The problem shown (default: ?id= of the URL).")
 
     # -- building ----------------------------------------------------------------------

@@ -49,8 +49,6 @@ def indicator_names() -> dict[str, str]:
 
 
 class QueuePage(Page):
-    route, title = "/", "我的工作队列"
-
     def body(self) -> pn.viewable.Viewable:
         account = self.account
         self.offset = 0

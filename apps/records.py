@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import pandas as pd
 import panel as pn
@@ -266,9 +266,6 @@ class PackageTab:
 
 
 class RecordsPage(Page):
-    route: ClassVar[str] = "/records"
-    title: ClassVar[str] = "监督上报"
-
     def body(self) -> pn.viewable.Viewable:
         sections: list[tuple[str, Callable[[], pn.viewable.Viewable]]] = []
         if self.may("district_report.view"):

@@ -6,7 +6,6 @@ statistics and scores (shown only to those access lets do it; the services check
 from __future__ import annotations
 
 import html
-from typing import ClassVar
 
 import pandas as pd
 import panel as pn
@@ -48,9 +47,6 @@ def explanation_html(score: scoring.Score) -> str:
 
 
 class ScoringPage(Page):
-    route: ClassVar[str] = "/scoring"
-    title: ClassVar[str] = "考核评分"
-
     def body(self) -> pn.viewable.Viewable:
         try:
             acc = self.current()

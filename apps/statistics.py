@@ -9,7 +9,6 @@ and say 暂无数据 when there is nothing to draw."""
 from __future__ import annotations
 
 import html
-from typing import ClassVar
 
 import pandas as pd
 import panel as pn
@@ -92,9 +91,6 @@ def totals_html(s: statistics.Summary) -> str:
 
 
 class StatisticsPage(Page):
-    route: ClassVar[str] = "/statistics"
-    title: ClassVar[str] = "问题统计"
-
     def body(self) -> pn.viewable.Viewable:
         self.msg = ui.message()
         try:

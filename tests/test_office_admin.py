@@ -238,10 +238,10 @@ def test_admin_pages_refuse_non_admins_and_build_for_admins(home: Path) -> None:
 
     accounts.add_user("target", "<b>目标</b>", ["district_handler"], "110105", PASSWORD)
     for cls in (UsersPage, LogPage):
-        refused = cls(NON_ADMINS[0]).body()
+        refused = cls(NON_ADMINS[0]).__panel__()[1]  # the page's access action refused: no body built
         assert refused[0].object == "只有综合管理人员可以执行此操作"
         built = cls(ADMIN).__panel__()
-        assert cls.title in built[0].object and '<a href="/users">' in built[0].object
+        assert cls.spec().title in built[0].object and '<a href="/users">' in built[0].object
     page = UsersPage(ADMIN)
     page.__panel__()
     assert page.table.value["姓名"].tolist() == ["<b>目标</b>"]  # shown as text by Tabulator

@@ -84,7 +84,7 @@ def test_registry_lists_every_page_as_a_page_class() -> None:
     for spec in PAGES:
         cls = spec.load()
         assert issubclass(cls, Page), spec
-        assert (cls.route, cls.title) == (spec.route, spec.title), spec
+        assert cls.spec() == spec, spec  # route and title live in the registry only
         assert spec.module.startswith("workbench.apps.")
 
 
@@ -237,15 +237,15 @@ def test_admin_lands_on_a_page_it_can_use(queue_office: None, monkeypatch) -> No
     monkeypatch.setattr(auth, "current_account", lambda: account("ad1"))
     built = server.build("/")
     assert not hasattr(built, "bulk") and type(built).__name__ != "QueuePage"
-    assert type(built).route in ("/notices", "/users")
+    assert type(built).spec().route in ("/notices", "/users")
 
 
 def test_the_server_refuses_a_page_access_refuses(queue_office: None, monkeypatch) -> None:
     from workbench.web import auth, server
 
     monkeypatch.setattr(auth, "current_account", lambda: account("dh1"))
-    refused = server.build("/users")
-    assert "只有综合管理人员" in refused[0].object
+    refused = server.build("/users").__panel__()
+    assert "只有综合管理人员" in refused[1][0].object and len(refused) == 2  # header and the refusal, no body
     assert type(server.build("/")).__name__ == "QueuePage"
 
 

@@ -50,6 +50,14 @@ PAGES: tuple[PageSpec, ...] = (
 HOME = "/"
 
 
+def of(cls: type) -> PageSpec:
+    """The row of the page class ``cls``."""
+    found = [p for p in PAGES if p.module == cls.__module__ and p.cls == cls.__name__]
+    if not found:
+        raise LookupError(f"{cls.__module__}.{cls.__name__} is not in workbench.web.registry.PAGES")
+    return found[0]
+
+
 def by_route(route: str) -> PageSpec:
     return next(p for p in PAGES if p.route == route)
 

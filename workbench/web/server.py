@@ -25,8 +25,7 @@ from workbench.errors import UsageError
 def build(route: str) -> object:
     """The page at ``route`` for the logged-in user of the current Panel session: the
     registry's class built for the account (``/``: the page the account lands on), or a
-    refusal in Chinese (no session, or access refuses the page)."""
-    from workbench import access
+    refusal in Chinese (no session; a page access refuses says so itself)."""
     from workbench.errors import WorkbenchError, message_zh
     from workbench.web import registry, ui
     from workbench.web.auth import checked_account, current_account
@@ -38,10 +37,7 @@ def build(route: str) -> object:
     spec = registry.by_route(route)
     if route == registry.HOME:
         spec = registry.landing(account) or spec
-    decision = access.decide(account, spec.action)
-    if not decision.allowed:
-        return ui.denied(decision.reason or "无权查看此页面")
-    return spec.load()(account, recheck=current_account)
+    return spec.load()(account, recheck=current_account)  # the page refuses what access refuses
 
 
 def routes() -> dict[str, Callable[[], object]]:
