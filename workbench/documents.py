@@ -28,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,8 +37,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from workbench import outputs, times
 from workbench import params as param_files
-from workbench import times
 from workbench.config import settings
 from workbench.errors import OfficeError, PermissionDenied
 from workbench.office import db
@@ -120,16 +119,8 @@ def store_blob(data: bytes, folder: Path | None = None) -> str:
     if target.is_file() and target.stat().st_size == len(data) and digest_of(target)[0] == digest:
         return digest
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{digest[2:10]}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with outputs.atomic_write(target, "wb") as f:  # temporary beside it, fsync'ed, renamed
+        f.write(data)
     _fsync_folder(target.parent)
     return digest
 
